@@ -1,0 +1,55 @@
+// `spec.azure` of a token resource: the allow rules of the seed's token.yaml.
+//   azure:
+//     allow:
+//       - subscription: 11111111-1111-1111-1111-111111111111
+//         resource_groups: ["group1", "group2"]   # optional
+//         tenant: <tenant id>                      # optional
+#ifndef ENLIST_METHODS_AZURE_AUTH_AZURE_TOKEN_SPEC_H_
+#define ENLIST_METHODS_AZURE_AUTH_AZURE_TOKEN_SPEC_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/config/yaml.h"
+#include "core/join/checker.h"
+
+namespace enlist::azure {
+
+// One allow rule. Empty fields match anything; a rule has at least a
+// subscription or a tenant.
+struct AllowRule {
+  std::string subscription;                  // lowercase UUID, or empty
+  std::string tenant;                        // lowercase UUID, or empty
+  std::vector<std::string> resource_groups;  // compared case-insensitively
+};
+
+class AzureTokenSpec final : public join::TokenSpec {
+ public:
+  explicit AzureTokenSpec(std::vector<AllowRule> allow) : allow_(std::move(allow)) {}
+  const std::vector<AllowRule>& allow() const { return allow_; }
+
+  // Index of the first rule matching the verified facts, or nullopt.
+  std::optional<size_t> Match(absl::string_view tenant, absl::string_view subscription,
+                              absl::string_view resource_group) const;
+
+ private:
+  std::vector<AllowRule> allow_;
+};
+
+// Parses `spec.azure`; errors name file, line and field.
+absl::StatusOr<std::shared_ptr<const join::TokenSpec>> ParseAzureTokenSpec(
+    const std::optional<config::YamlNode>& section);
+
+// Renders the spec as the YAML mapping stored for `spec.azure`.
+std::string AzureTokenSpecYaml(const join::TokenSpec& spec);
+
+// True when `s` is a UUID in 8-4-4-4-12 hex form (any case).
+bool IsUuid(absl::string_view s);
+
+}  // namespace enlist::azure
+
+#endif  // ENLIST_METHODS_AZURE_AUTH_AZURE_TOKEN_SPEC_H_
