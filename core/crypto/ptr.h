@@ -37,8 +37,17 @@ using X509ExtensionPtr =
     std::unique_ptr<X509_EXTENSION, internal::Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
 using BioPtr = std::unique_ptr<BIO, internal::Deleter<BIO, BIO_free_all>>;
 using BignumPtr = std::unique_ptr<BIGNUM, internal::Deleter<BIGNUM, BN_free>>;
+// RSA and EC_KEY are deprecated in OpenSSL 3 but are the only key-level API
+// BoringSSL shares; the aliases themselves must not warn in every includer.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
 using RsaPtr = std::unique_ptr<RSA, internal::Deleter<RSA, RSA_free>>;
 using EcKeyPtr = std::unique_ptr<EC_KEY, internal::Deleter<EC_KEY, EC_KEY_free>>;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, internal::Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
 using GeneralNamesPtr =
     std::unique_ptr<GENERAL_NAMES, internal::Deleter<GENERAL_NAMES, GENERAL_NAMES_free>>;
