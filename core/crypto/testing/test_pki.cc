@@ -14,7 +14,6 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 
 namespace enlist::crypto::testing {
 namespace {
@@ -31,12 +30,85 @@ void Check(bool ok, const char* what) {
 // modify the certificate.
 X509* Mut(const X509* x) { return const_cast<X509*>(x); }
 
-void AddExt(X509* cert, const X509* issuer, int nid, const std::string& value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, Mut(issuer), cert, nullptr, nullptr, 0);
-  X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-  Check(ext != nullptr, "X509V3_EXT_conf_nid");
-  Check(X509_add_ext(cert, ext.get(), -1) == 1, "X509_add_ext");
+// Extensions are built as structures and added with X509_add1_ext_i2d: the
+// text-config path (X509V3_EXT_conf_nid) is not exported by Android's
+// BoringSSL.
+void AddExt(X509* cert, int nid, void* value, bool critical) {
+  Check(X509_add1_ext_i2d(cert, nid, value, critical ? 1 : 0, X509V3_ADD_DEFAULT) == 1,
+        "X509_add1_ext_i2d");
+}
+
+ASN1_IA5STRING* Ia5(const std::string& s) {
+  ASN1_IA5STRING* out = ASN1_IA5STRING_new();
+  Check(out != nullptr && ASN1_STRING_set(out, s.data(), static_cast<int>(s.size())) == 1,
+        "ASN1_STRING_set");
+  return out;
+}
+
+GENERAL_NAME* Name(int type, const std::string& s) {
+  GENERAL_NAME* gn = GENERAL_NAME_new();
+  Check(gn != nullptr, "GENERAL_NAME_new");
+  GENERAL_NAME_set0_value(gn, type, Ia5(s));
+  return gn;
+}
+
+void AddBasicConstraints(X509* cert, bool ca) {
+  BASIC_CONSTRAINTS* bc = BASIC_CONSTRAINTS_new();
+  Check(bc != nullptr, "BASIC_CONSTRAINTS_new");
+  bc->ca = ca ? 0xff : 0;
+  AddExt(cert, NID_basic_constraints, bc, true);
+  BASIC_CONSTRAINTS_free(bc);
+}
+
+void AddKeyUsage(X509* cert, std::initializer_list<int> bits) {
+  ASN1_BIT_STRING* ku = ASN1_BIT_STRING_new();
+  Check(ku != nullptr, "ASN1_BIT_STRING_new");
+  for (int b : bits) Check(ASN1_BIT_STRING_set_bit(ku, b, 1) == 1, "ASN1_BIT_STRING_set_bit");
+  AddExt(cert, NID_key_usage, ku, true);
+  ASN1_BIT_STRING_free(ku);
+}
+
+void AddKeyIds(X509* cert, const X509* issuer) {
+  // RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING.
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  Check(X509_pubkey_digest(cert, EVP_sha1(), md, &len) == 1, "X509_pubkey_digest");
+  ASN1_OCTET_STRING* ski = ASN1_OCTET_STRING_new();
+  Check(ski != nullptr && ASN1_OCTET_STRING_set(ski, md, static_cast<int>(len)) == 1, "ski");
+  AddExt(cert, NID_subject_key_identifier, ski, false);
+  ASN1_OCTET_STRING_free(ski);
+  if (issuer == nullptr) return;
+  const ASN1_OCTET_STRING* issuer_ski = X509_get0_subject_key_id(Mut(issuer));
+  if (issuer_ski == nullptr) return;
+  AUTHORITY_KEYID* aki = AUTHORITY_KEYID_new();
+  Check(aki != nullptr, "AUTHORITY_KEYID_new");
+  aki->keyid = ASN1_OCTET_STRING_dup(issuer_ski);
+  AddExt(cert, NID_authority_key_identifier, aki, false);
+  AUTHORITY_KEYID_free(aki);
+}
+
+void AddSan(X509* cert, const std::vector<std::string>& dns) {
+  GeneralNamesPtr names(GENERAL_NAMES_new());
+  Check(names != nullptr, "GENERAL_NAMES_new");
+  for (const std::string& d : dns) {
+    Check(sk_GENERAL_NAME_push(names.get(), Name(GEN_DNS, d)) > 0, "push");
+  }
+  AddExt(cert, NID_subject_alt_name, names.get(), false);
+}
+
+void AddAia(X509* cert, const std::vector<std::string>& urls) {
+  AuthorityInfoAccessPtr aia(AUTHORITY_INFO_ACCESS_new());
+  Check(aia != nullptr, "AUTHORITY_INFO_ACCESS_new");
+  for (const std::string& u : urls) {
+    ACCESS_DESCRIPTION* ad = ACCESS_DESCRIPTION_new();
+    Check(ad != nullptr, "ACCESS_DESCRIPTION_new");
+    ASN1_OBJECT_free(ad->method);
+    ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
+    GENERAL_NAME_free(ad->location);
+    ad->location = Name(GEN_URI, u);
+    Check(sk_ACCESS_DESCRIPTION_push(aia.get(), ad) > 0, "push");
+  }
+  AddExt(cert, NID_info_access, aia.get(), false);
 }
 
 }  // namespace
@@ -89,27 +161,15 @@ X509Ptr IssueCert(const CertSpec& spec, EVP_PKEY* subject_key, const X509* issue
   Check(ASN1_TIME_set(X509_getm_notAfter(cert.get()), absl::ToTimeT(spec.not_after)) != nullptr,
         "ASN1_TIME_set");
   Check(X509_set_pubkey(cert.get(), subject_key) == 1, "X509_set_pubkey");
+  AddBasicConstraints(cert.get(), spec.is_ca);
   if (spec.is_ca) {
-    AddExt(cert.get(), issuer_cert, NID_basic_constraints, "critical,CA:TRUE");
-    AddExt(cert.get(), issuer_cert, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
+    AddKeyUsage(cert.get(), {0, 5, 6});  // digitalSignature, keyCertSign, cRLSign
   } else {
-    AddExt(cert.get(), issuer_cert, NID_basic_constraints, "critical,CA:FALSE");
-    AddExt(cert.get(), issuer_cert, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+    AddKeyUsage(cert.get(), {0, 2});  // digitalSignature, keyEncipherment
   }
-  AddExt(cert.get(), issuer_cert, NID_subject_key_identifier, "hash");
-  if (issuer != nullptr) {
-    AddExt(cert.get(), issuer_cert, NID_authority_key_identifier, "keyid:always");
-  }
-  if (!spec.dns_names.empty()) {
-    std::vector<std::string> parts;
-    for (const std::string& d : spec.dns_names) parts.push_back(absl::StrCat("DNS:", d));
-    AddExt(cert.get(), issuer_cert, NID_subject_alt_name, absl::StrJoin(parts, ","));
-  }
-  if (!spec.ca_issuer_urls.empty()) {
-    std::vector<std::string> parts;
-    for (const std::string& u : spec.ca_issuer_urls) parts.push_back(absl::StrCat("caIssuers;URI:", u));
-    AddExt(cert.get(), issuer_cert, NID_info_access, absl::StrJoin(parts, ","));
-  }
+  AddKeyIds(cert.get(), issuer);
+  if (!spec.dns_names.empty()) AddSan(cert.get(), spec.dns_names);
+  if (!spec.ca_issuer_urls.empty()) AddAia(cert.get(), spec.ca_issuer_urls);
   Check(X509_sign(cert.get(), issuer_key, EVP_sha256()) > 0, "X509_sign");
   return cert;
 }
@@ -126,9 +186,10 @@ std::string CertDer(const X509* cert) {
 std::string CertPem(const X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   Check(bio && PEM_write_bio_X509(bio.get(), Mut(cert)) == 1, "PEM_write_bio_X509");
-  const char* data = nullptr;
+  char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, len);
+  Check(len > 0 && data != nullptr, "BIO_get_mem_data");
+  return std::string(data, static_cast<size_t>(len));
 }
 
 TestPki MakeTestPki(bool ec) {
