@@ -1,0 +1,160 @@
+#include "auth/join_service.h"
+
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "core/rpc/status.h"
+#include "grpcpp/alarm.h"
+
+namespace enlist::auth {
+
+using enlist::join::v1::JoinRequest;
+using enlist::join::v1::JoinResponse;
+
+std::string PeerAddress(const std::string& peer) {
+  for (absl::string_view prefix : {"ipv4:", "ipv6:", "unix:"}) {
+    if (absl::StartsWith(peer, prefix)) return peer.substr(prefix.size());
+  }
+  return peer;
+}
+
+// One Join stream. Flow is strictly sequential (read, process on the pool,
+// write replies one by one, read again), so at most one read and one write
+// are ever in flight. The deadline alarm is the only concurrent actor; `mu_`
+// orders it against the rest. The reactor deletes itself when both OnDone
+// and the alarm callback have run.
+class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinResponse> {
+ public:
+  JoinReactor(JoinService* service, grpc::CallbackServerContext* ctx, bool over_limit)
+      : service_(service),
+        session_(service->deps_, PeerAddress(ctx->peer()),
+                 service->options_.is_trusted_proxy && service->options_.is_trusted_proxy(*ctx)) {
+    if (over_limit) {
+      absl::Status busy = absl::ResourceExhaustedError("join: too many concurrent joins, retry later");
+      session_.Abort(busy);
+      refs_ = 1;  // no alarm
+      absl::MutexLock l(&mu_);
+      FinishLocked(busy);
+      return;
+    }
+    // The alarm runs on gRPC's threads; it only takes the lock.
+    absl::Duration left = session_.deadline() - service->deps_.clock->Now();
+    alarm_.Set(absl::ToChronoTime(absl::Now() + left), [this](bool fired) { OnAlarm(fired); });
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      absl::MutexLock l(&mu_);
+      session_.Abort(absl::CancelledError("join: stream closed by the agent before the join finished"));
+      FinishLocked(absl::CancelledError("join: stream closed before the join finished"));
+      return;
+    }
+    {
+      absl::MutexLock l(&mu_);
+      if (finished_) return;
+      processing_ = true;
+    }
+    service_->pool_->Submit([this] { Process(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock l(&mu_);
+    if (!ok) {
+      session_.Abort(absl::CancelledError("join: stream broken while sending"));
+      FinishLocked(absl::CancelledError("join: stream broken"));
+      return;
+    }
+    outbox_.pop_front();
+    SendNextLocked();
+  }
+
+  void OnDone() override {
+    service_->active_.fetch_sub(1);
+    alarm_.Cancel();
+    Unref();
+  }
+
+ private:
+  void Process() {
+    absl::StatusOr<join::ServerJoinSession::Reply> reply = session_.OnRequest(request_);
+    absl::MutexLock l(&mu_);
+    processing_ = false;
+    if (finished_) return;
+    if (deadline_hit_) {
+      FinishLocked(absl::DeadlineExceededError("join: deadline exceeded"));
+      return;
+    }
+    if (!reply.ok()) {
+      FinishLocked(reply.status());
+      return;
+    }
+    for (JoinResponse& r : reply->send) outbox_.push_back(std::move(r));
+    done_after_send_ = reply->finished;
+    SendNextLocked();
+  }
+
+  void SendNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    if (!outbox_.empty()) {
+      StartWrite(&outbox_.front());
+    } else if (done_after_send_) {
+      FinishLocked(absl::OkStatus());
+    } else {
+      StartRead(&request_);
+    }
+  }
+
+  void OnAlarm(bool fired) {
+    if (fired) {
+      absl::MutexLock l(&mu_);
+      if (!finished_) {
+        if (processing_) {
+          // The check in progress sees its own deadline; Process finishes.
+          deadline_hit_ = true;
+        } else {
+          session_.Abort(absl::DeadlineExceededError("join: deadline exceeded"));
+          FinishLocked(absl::DeadlineExceededError("join: deadline exceeded"));
+        }
+      }
+    }
+    Unref();
+  }
+
+  void FinishLocked(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(rpc::ToGrpcStatus(status));
+  }
+
+  void Unref() {
+    if (refs_.fetch_sub(1) == 1) delete this;
+  }
+
+  JoinService* service_;
+  join::ServerJoinSession session_;
+  grpc::Alarm alarm_;
+  std::atomic<int> refs_{2};  // OnDone + alarm callback
+  absl::Mutex mu_;
+  JoinRequest request_;
+  std::deque<JoinResponse> outbox_ ABSL_GUARDED_BY(mu_);
+  bool done_after_send_ ABSL_GUARDED_BY(mu_) = false;
+  bool processing_ ABSL_GUARDED_BY(mu_) = false;
+  bool deadline_hit_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+JoinService::JoinService(join::ServerSessionDeps deps, ThreadPool* pool, JoinServiceOptions options)
+    : deps_(std::move(deps)), pool_(pool), options_(std::move(options)) {}
+
+grpc::ServerBidiReactor<JoinRequest, JoinResponse>* JoinService::Join(
+    grpc::CallbackServerContext* context) {
+  bool over = active_.fetch_add(1) >= options_.max_concurrent_streams;
+  return new JoinReactor(this, context, over);
+}
+
+}  // namespace enlist::auth

@@ -1,0 +1,50 @@
+// The gRPC face of the join protocol: one reactor per Join stream pumps
+// messages through a transport-free ServerJoinSession. Checks run on a
+// worker pool, never on gRPC's callback threads.
+#ifndef ENLIST_AUTH_JOIN_SERVICE_H_
+#define ENLIST_AUTH_JOIN_SERVICE_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "core/join/server_session.h"
+#include "core/util/thread_pool.h"
+#include "proto/join/v1/join.grpc.pb.h"
+
+namespace enlist::auth {
+
+struct JoinServiceOptions {
+  // Streams open at once; more are refused with kResourceExhausted.
+  int max_concurrent_streams = 20000;
+  // Decides whether a peer is a trusted proxy whose ClientInit
+  // proxy_remote_addr is believed. Default: nobody is.
+  std::function<bool(const grpc::CallbackServerContext&)> is_trusted_proxy;
+};
+
+// Serves enlist.join.v1.JoinService. Thread-safe. `deps` (and everything
+// it points to) and `pool` must outlive the service and the grpc::Server.
+class JoinService final : public enlist::join::v1::JoinService::CallbackService {
+ public:
+  JoinService(join::ServerSessionDeps deps, ThreadPool* pool, JoinServiceOptions options = {});
+
+  grpc::ServerBidiReactor<enlist::join::v1::JoinRequest, enlist::join::v1::JoinResponse>* Join(
+      grpc::CallbackServerContext* context) override;
+
+  // Streams currently open.
+  int active_streams() const { return active_.load(); }
+
+ private:
+  friend class JoinReactor;
+  join::ServerSessionDeps deps_;
+  ThreadPool* pool_;
+  JoinServiceOptions options_;
+  std::atomic<int> active_{0};
+};
+
+// Strips gRPC's "ipv4:" / "ipv6:" prefix from a peer string.
+std::string PeerAddress(const std::string& grpc_peer);
+
+}  // namespace enlist::auth
+
+#endif  // ENLIST_AUTH_JOIN_SERVICE_H_

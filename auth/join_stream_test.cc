@@ -1,0 +1,217 @@
+// Complete joins through an in-process gRPC channel: the real JoinService
+// reactor on one side, the real agent join client on the other.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "agent/join_client.h"
+#include "auth/join_service.h"
+#include "core/join/testing/fakes.h"
+#include "core/token/token_resource.h"
+#include "core/token/token_store.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "methods/token/agent/token_solver.h"
+#include "methods/token/auth/token_checker.h"
+#include "proto/token/v1/token.pb.h"
+
+namespace enlist::auth {
+namespace {
+
+using ::testing::HasSubstr;
+using enlist::join::v1::JoinRequest;
+using enlist::join::v1::JoinResponse;
+
+constexpr char kSecret[] = "correct-horse-battery-staple";
+
+class JoinStreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(absl::Seconds(60), 100); }
+
+  void Start(absl::Duration deadline, int max_streams) {
+    ASSERT_TRUE(token_method::RegisterTokenAuth(auth_methods_).ok());
+    ASSERT_TRUE(token_method::RegisterTokenAgent(agent_methods_).ok());
+    checkers_["token"] = *(*auth_methods_.Get("token"))->NewChecker(join::CheckerOptions());
+    auto tokens = token::ParseTokens(
+        "kind: token\nversion: v2\nmetadata: {name: boot}\n"
+        "spec: {roles: [Node], join_method: token, token: {secret: correct-horse-battery-staple}}\n"
+        "---\nkind: token\nversion: v2\nmetadata: {name: once}\n"
+        "spec: {roles: [Node], join_method: token, token: {secret: correct-horse-battery-staple, "
+        "single_use: true}}\n"
+        "---\nkind: token\nversion: v2\nmetadata: {name: old, expires: \"2020-01-01T00:00:00Z\"}\n"
+        "spec: {roles: [Node], join_method: token, token: {secret: correct-horse-battery-staple}}\n",
+        "tokens.yaml", auth_methods_);
+    ASSERT_TRUE(tokens.ok()) << tokens.status();
+    for (const auto& t : *tokens) ASSERT_TRUE(store_.PutToken(t, false).ok());
+    join::ServerSessionDeps deps;
+    deps.methods = &auth_methods_;
+    deps.checkers = &checkers_;
+    deps.tokens = &store_;
+    deps.issuer = &issuer_;
+    deps.audit = &audit_;
+    deps.limits.stream_deadline = deadline;
+    JoinServiceOptions opts;
+    opts.max_concurrent_streams = max_streams;
+    service_ = std::make_unique<JoinService>(deps, &pool_, opts);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    channel_ = server_->InProcessChannel(grpc::ChannelArguments());
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  enlist::join::v1::ClientInit Init(const std::string& token, const std::string& method = "token") {
+    enlist::join::v1::ClientInit init;
+    init.set_join_method(method);
+    init.set_token_name(token);
+    init.set_role("Node");
+    init.mutable_host()->set_tls_public_key("spki");
+    init.mutable_host()->set_host_name("vm-1");
+    return init;
+  }
+
+  std::unique_ptr<join::Solver> Solver(const std::string& secret) {
+    join::SolverOptions o;
+    o.join_params = *config::YamlNode::ParseOne("secret: " + secret + "\n", "agent.yaml");
+    return *(*agent_methods_.Get("token"))->NewSolver(o);
+  }
+
+  absl::StatusOr<enlist::join::v1::Result> Join(const std::string& token,
+                                                const std::string& secret = kSecret,
+                                                const std::string& method = "token") {
+    auto solver = Solver(secret);
+    return agent::RunJoin(channel_, Init(token, method), solver.get(), absl::Seconds(10));
+  }
+
+  ThreadPool pool_{2};
+  join::AuthRegistry auth_methods_;
+  join::AgentRegistry agent_methods_;
+  std::map<std::string, std::shared_ptr<join::Checker>> checkers_;
+  token::MemoryTokenStore store_;
+  join::testing::FakeIssuer issuer_;
+  join::testing::RecordingAuditSink audit_;
+  std::unique_ptr<JoinService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(JoinStreamTest, TokenJoinSucceeds) {
+  auto r = Join("boot");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->host_id(), "host-1");
+  ASSERT_EQ(r->attributes_size(), 1);
+  EXPECT_EQ(r->attributes(0).key(), "token.single_use");
+  ASSERT_EQ(audit_.events().size(), 1u);
+  EXPECT_TRUE(audit_.events()[0].accepted);
+}
+
+TEST_F(JoinStreamTest, WrongSecret) {
+  auto r = Join("boot", "this-is-not-the-secret");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(r.status().message(), "token: wrong secret");
+  EXPECT_EQ(issuer_.issued(), 0u);
+}
+
+TEST_F(JoinStreamTest, ExpiredToken) {
+  auto r = Join("old");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(r.status().message(),
+            "join: token \"old\" is unknown, expired, or not for join method \"token\"");
+  ASSERT_EQ(audit_.events().size(), 1u);
+  EXPECT_EQ(audit_.events()[0].reason, "token expired");
+}
+
+TEST_F(JoinStreamTest, SingleUseTokenReused) {
+  ASSERT_TRUE(Join("once").ok());
+  auto r = Join("once");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(r.status().message(),
+            "join: token \"once\" is unknown, expired, or not for join method \"token\"");
+  EXPECT_EQ(issuer_.issued(), 1u);
+}
+
+TEST_F(JoinStreamTest, WrongMethodForToken) {
+  auto r = Join("boot", kSecret, "azure");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(r.status().message(),
+            "join: token \"boot\" is unknown, expired, or not for join method \"azure\"");
+}
+
+TEST_F(JoinStreamTest, OutOfOrderMessage) {
+  auto stub = enlist::join::v1::JoinService::NewStub(channel_);
+  grpc::ClientContext ctx;
+  auto stream = stub->Join(&ctx);
+  JoinRequest sol;
+  sol.mutable_solution();
+  ASSERT_TRUE(stream->Write(sol));
+  JoinResponse resp;
+  EXPECT_FALSE(stream->Read(&resp));
+  grpc::Status s = stream->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message(), "join: unexpected Solution: no challenge is outstanding");
+}
+
+TEST_F(JoinStreamTest, OversizeField) {
+  auto solver = Solver(kSecret);
+  auto init = Init("boot");
+  init.mutable_host()->set_ssh_public_key(std::string(4096, 'k'));
+  auto r = agent::RunJoin(channel_, init, solver.get(), absl::Seconds(10));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "join: host.ssh_public_key is 4096 bytes, over the limit of 2048");
+  EXPECT_EQ(store_.GetToken("boot").status().code(), absl::StatusCode::kOk);
+}
+
+TEST_F(JoinStreamTest, ClientDeadlineExceeded) {
+  // A server that takes longer than the agent allows: the agent gives up.
+  auto solver = Solver(kSecret);
+  auto r = agent::RunJoin(channel_, Init("boot"), solver.get(), absl::ZeroDuration());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+class JoinStreamDeadlineTest : public JoinStreamTest {
+ protected:
+  void SetUp() override { Start(absl::Milliseconds(300), 1); }
+};
+
+TEST_F(JoinStreamDeadlineTest, ServerEndsSilentStreamAtDeadline) {
+  auto stub = enlist::join::v1::JoinService::NewStub(channel_);
+  grpc::ClientContext ctx;
+  auto stream = stub->Join(&ctx);
+  JoinRequest init;
+  *init.mutable_init() = Init("boot");
+  ASSERT_TRUE(stream->Write(init));
+  JoinResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));  // ServerInit
+  ASSERT_TRUE(stream->Read(&resp));  // Challenge
+  ASSERT_TRUE(resp.has_challenge());
+  // Never answer: the server ends the stream on its own.
+  EXPECT_FALSE(stream->Read(&resp));
+  grpc::Status s = stream->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(s.error_message(), "join: deadline exceeded");
+  ASSERT_EQ(audit_.events().size(), 1u);
+  EXPECT_EQ(audit_.events()[0].code, absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(JoinStreamDeadlineTest, ConcurrentStreamLimit) {
+  auto stub = enlist::join::v1::JoinService::NewStub(channel_);
+  grpc::ClientContext ctx;
+  auto first = stub->Join(&ctx);
+  JoinRequest init;
+  *init.mutable_init() = Init("boot");
+  ASSERT_TRUE(first->Write(init));
+  JoinResponse resp;
+  ASSERT_TRUE(first->Read(&resp));  // the first stream is open and waiting
+  auto r = Join("boot");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(), "join: too many concurrent joins, retry later");
+  ctx.TryCancel();
+  first->Finish();
+}
+
+}  // namespace
+}  // namespace enlist::auth
