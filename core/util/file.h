@@ -1,0 +1,29 @@
+// Reading bounded files and writing files atomically. Identities and keys
+// are written with WriteFileAtomic: a reader (or a crash) sees the old file
+// or the new one, never a mix.
+#ifndef ENLIST_CORE_UTIL_FILE_H_
+#define ENLIST_CORE_UTIL_FILE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace enlist {
+
+// Reads `path` whole. kNotFound if it does not exist, kInvalidArgument if it
+// is larger than `max_bytes`, kUnavailable for other I/O errors.
+absl::StatusOr<std::string> ReadFileCapped(const std::string& path, size_t max_bytes);
+
+// Writes `data` to `path` through a temporary file in the same directory:
+// write, fsync, chmod `mode`, rename over `path`, fsync the directory.
+// On failure the previous content of `path` is untouched and the temporary
+// file removed. kUnavailable with the failing step and errno text.
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, int mode = 0600);
+
+// Creates `dir` and missing parents with `mode`; OK if it exists.
+absl::Status MakeDirs(const std::string& dir, int mode = 0700);
+
+}  // namespace enlist
+
+#endif  // ENLIST_CORE_UTIL_FILE_H_
