@@ -1,0 +1,217 @@
+#include "core/crypto/cert.h"
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "core/der/der.h"
+
+namespace enlist::crypto {
+namespace {
+
+using internal::Mut;
+
+absl::Status Malformed(absl::string_view msg) {
+  return absl::InvalidArgumentError(absl::StrCat("x509: ", msg));
+}
+
+std::string NameToString(const X509_NAME* name) {
+  if (name == nullptr) return "";
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr) return "";
+  if (X509_NAME_print_ex(bio.get(), const_cast<X509_NAME*>(name), 0, XN_FLAG_RFC2253) < 0) {
+    ERR_clear_error();
+    return "";
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  if (len <= 0 || data == nullptr) return "";
+  return std::string(data, static_cast<size_t>(len));
+}
+
+std::string Asn1StringUtf8(const ASN1_STRING* s) {
+  unsigned char* out = nullptr;
+  const int len = ASN1_STRING_to_UTF8(&out, s);
+  if (len < 0) {
+    ERR_clear_error();
+    return "";
+  }
+  std::string r(reinterpret_cast<const char*>(out), static_cast<size_t>(len));
+  OPENSSL_free(out);
+  return r;
+}
+
+std::string Ia5(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<size_t>(ASN1_STRING_length(s)));
+}
+
+}  // namespace
+
+absl::StatusOr<X509Ptr> ParseCertificateDer(absl::string_view der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (cert == nullptr) {
+    ERR_clear_error();
+    return Malformed("certificate: unparsable der");
+  }
+  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    return Malformed("certificate: trailing data after der");
+  }
+  return cert;
+}
+
+absl::StatusOr<std::vector<X509Ptr>> ParseCertificatesDer(absl::string_view concatenated,
+                                                          size_t max_certificates) {
+  std::vector<X509Ptr> out;
+  der::Limits limits;
+  limits.max_input_size = concatenated.size();
+  absl::StatusOr<der::Reader> r = der::Reader::Create(concatenated, limits);
+  if (!r.ok()) return Malformed(absl::StrCat("certificates: ", r.status().message()));
+  while (!r->empty()) {
+    if (out.size() >= max_certificates) {
+      return Malformed(absl::StrCat("certificates: more than ", max_certificates));
+    }
+    // Split on the outer TLV (a Certificate is a SEQUENCE, RFC 5280 4.1).
+    absl::StatusOr<der::Element> e = r->ReadElement(der::kSequence);
+    if (!e.ok()) {
+      return Malformed(absl::StrCat("certificates: certificate ", out.size(), ": ",
+                                    e.status().message()));
+    }
+    absl::StatusOr<X509Ptr> cert = ParseCertificateDer(e->tlv);
+    if (!cert.ok()) {
+      return Malformed(absl::StrCat("certificates: certificate ", out.size(), ": unparsable der"));
+    }
+    out.push_back(*std::move(cert));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<X509Ptr>> ParseCertificatesPem(absl::string_view pem,
+                                                          size_t max_certificates) {
+  if (pem.size() > static_cast<size_t>(INT32_MAX)) return Malformed("pem: input too large");
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (bio == nullptr) return absl::InternalError("x509: pem: out of memory");
+  std::vector<X509Ptr> out;
+  for (;;) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (cert == nullptr) {
+      const unsigned long err = ERR_peek_last_error();
+      ERR_clear_error();
+      // "no start line" at the end of input is the normal way out.
+      if (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) break;
+      return Malformed(absl::StrCat("pem: certificate ", out.size(), ": malformed block"));
+    }
+    if (out.size() >= max_certificates) {
+      return Malformed(absl::StrCat("pem: more than ", max_certificates, " certificates"));
+    }
+    out.push_back(std::move(cert));
+  }
+  if (out.empty()) return Malformed("pem: no certificate found");
+  return out;
+}
+
+absl::StatusOr<std::string> CertificateDer(const X509& cert) {
+  unsigned char* buf = nullptr;
+  const int len = i2d_X509(Mut(cert), &buf);
+  if (len <= 0 || buf == nullptr) {
+    ERR_clear_error();
+    return absl::InternalError("x509: cannot encode certificate");
+  }
+  std::string out(reinterpret_cast<const char*>(buf), static_cast<size_t>(len));
+  OPENSSL_free(buf);
+  return out;
+}
+
+absl::StatusOr<Sha256Digest> CertificateFingerprint(const X509& cert) {
+  absl::StatusOr<std::string> der = CertificateDer(cert);
+  if (!der.ok()) return der.status();
+  return Sha256(*der);
+}
+
+absl::StatusOr<absl::Time> Asn1TimeToTime(const ASN1_TIME* t) {
+  if (t == nullptr) return Malformed("time: missing");
+  // ASN1_TIME_diff is the conversion both libraries share (ASN1_TIME_to_tm
+  // and ASN1_TIME_to_posix are not common to both).
+  ASN1_TIME* epoch = ASN1_TIME_set(nullptr, 0);
+  if (epoch == nullptr) return absl::InternalError("x509: time: out of memory");
+  int days = 0;
+  int secs = 0;
+  const int ok = ASN1_TIME_diff(&days, &secs, epoch, t);
+  ASN1_TIME_free(epoch);
+  if (ok != 1) {
+    ERR_clear_error();
+    return Malformed("time: malformed");
+  }
+  return absl::FromUnixSeconds(static_cast<int64_t>(days) * 86400 + secs);
+}
+
+absl::StatusOr<CertificateInfo> DescribeCertificate(const X509& cert) {
+  CertificateInfo info;
+  info.subject = NameToString(X509_get_subject_name(&cert));
+  info.issuer = NameToString(X509_get_issuer_name(&cert));
+  absl::StatusOr<absl::Time> nb = Asn1TimeToTime(X509_get0_notBefore(&cert));
+  if (!nb.ok()) return nb.status();
+  absl::StatusOr<absl::Time> na = Asn1TimeToTime(X509_get0_notAfter(&cert));
+  if (!na.ok()) return na.status();
+  info.not_before = *nb;
+  info.not_after = *na;
+  absl::StatusOr<Sha256Digest> fp = CertificateFingerprint(cert);
+  if (!fp.ok()) return fp.status();
+  info.sha256_hex = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(fp->data()), fp->size()));
+  return info;
+}
+
+std::vector<std::string> DnsNames(const X509& cert) {
+  std::vector<std::string> out;
+  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(&cert, NID_subject_alt_name, nullptr, nullptr)));
+  ERR_clear_error();
+  if (names == nullptr) return out;
+  for (size_t i = 0; i < static_cast<size_t>(sk_GENERAL_NAME_num(names.get())); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
+    if (gn->type == GEN_DNS) out.push_back(Ia5(gn->d.dNSName));
+  }
+  return out;
+}
+
+std::optional<std::string> CommonName(const X509& cert) {
+  const X509_NAME* name = X509_get_subject_name(&cert);
+  if (name == nullptr) return std::nullopt;
+  int last = -1;
+  for (int i = X509_NAME_get_index_by_NID(const_cast<X509_NAME*>(name), NID_commonName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(const_cast<X509_NAME*>(name), NID_commonName, i)) {
+    last = i;
+  }
+  if (last < 0) return std::nullopt;
+  const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, last);
+  return Asn1StringUtf8(X509_NAME_ENTRY_get_data(e));
+}
+
+std::vector<std::string> CaIssuerUrls(const X509& cert) {
+  std::vector<std::string> out;
+  AuthorityInfoAccessPtr aia(static_cast<AUTHORITY_INFO_ACCESS*>(
+      X509_get_ext_d2i(&cert, NID_info_access, nullptr, nullptr)));
+  ERR_clear_error();
+  if (aia == nullptr) return out;
+  for (size_t i = 0; i < static_cast<size_t>(sk_ACCESS_DESCRIPTION_num(aia.get())); ++i) {
+    const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
+    if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location != nullptr &&
+        ad->location->type == GEN_URI) {
+      out.push_back(Ia5(ad->location->d.uniformResourceIdentifier));
+    }
+  }
+  return out;
+}
+
+}  // namespace enlist::crypto
