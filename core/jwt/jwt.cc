@@ -3,6 +3,11 @@
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#if defined(OPENSSL_IS_BORINGSSL)
+#include <openssl/mem.h>  // OPENSSL_free
+#else
+#include <openssl/crypto.h>  // OPENSSL_free
+#endif
 
 #include <cmath>
 #include <utility>

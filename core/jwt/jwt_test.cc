@@ -1,6 +1,11 @@
 #include "core/jwt/jwt.h"
 
 #include <openssl/evp.h>
+#if defined(OPENSSL_IS_BORINGSSL)
+#include <openssl/mem.h>  // OPENSSL_free
+#else
+#include <openssl/crypto.h>  // OPENSSL_free
+#endif
 #include <openssl/hmac.h>
 #include <openssl/x509.h>
 
