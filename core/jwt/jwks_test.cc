@@ -78,6 +78,11 @@ class JwkRejectTest : public testing::TestWithParam<KeyMutation> {
     ec_ = new crypto::EvpPkeyPtr(std::move(GenerateEcP256Key()).value());
     small_rsa_ = new crypto::EvpPkeyPtr(std::move(GenerateRsaKey(1024)).value());
   }
+  static void TearDownTestSuite() {
+    delete rsa_;
+    delete ec_;
+    delete small_rsa_;
+  }
   static crypto::EvpPkeyPtr* rsa_;
   static crypto::EvpPkeyPtr* ec_;
   static crypto::EvpPkeyPtr* small_rsa_;

@@ -45,6 +45,10 @@ class OidcTest : public testing::Test {
     key_a_ = new crypto::EvpPkeyPtr(std::move(GenerateEcP256Key()).value());
     key_b_ = new crypto::EvpPkeyPtr(std::move(GenerateEcP256Key()).value());
   }
+  static void TearDownTestSuite() {
+    delete key_a_;
+    delete key_b_;
+  }
   void SetUp() override {
     http_.SetResponse(kDiscoveryUrl, 200,
                       absl::StrCat(R"({"issuer":"x","jwks_uri":")", kJwksUrl, R"("})"));
