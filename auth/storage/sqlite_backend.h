@@ -1,0 +1,122 @@
+// A Backend in one SQLite file in the auth server's data directory: the
+// storage of a single auth server (a cluster of them uses etcd).
+//
+// On disk: `<data_dir>/<file_name>` (default `enlist.db`), created 0600, WAL
+// journal (plus the `-wal` and `-shm` files SQLite keeps beside it, with the
+// database file's permissions), synchronous=FULL so that every write this
+// backend acknowledged survives a crash or power loss. The file is marked with
+// an application id ("Enls") and a schema version (`PRAGMA user_version`);
+// opening a file of another application or of a newer schema fails without
+// touching it. Older schemas are migrated step by step inside one transaction.
+//
+// Concurrency: one connection per SqliteBackend, serialised by a mutex, so
+// all methods are thread-safe (and calls are serialised; a write costs an
+// fsync). Several processes may open the same file: SQLite's file locks order
+// their writes and `busy_timeout` bounds how long one waits for another,
+// after which the call fails with kUnavailable. Writes run in
+// BEGIN IMMEDIATE transactions; the global revision counter lives in the
+// database, so revisions are shared by every process and survive reopening.
+#ifndef ENLIST_AUTH_STORAGE_SQLITE_BACKEND_H_
+#define ENLIST_AUTH_STORAGE_SQLITE_BACKEND_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "auth/storage/backend.h"
+#include "core/util/clock.h"
+
+struct sqlite3;
+
+namespace enlist::storage {
+
+// Where and how SqliteBackend::Open opens its file.
+struct SqliteOptions {
+  // The auth server's data directory. Must exist (it is not created);
+  // kFailedPrecondition otherwise.
+  std::string data_dir;
+  // The database file's name inside `data_dir`.
+  std::string file_name = "enlist.db";
+  // Decides expiry; not owned, must outlive the backend. Null: real clock.
+  const Clock* clock = nullptr;
+  // How long a call waits for another process holding the file's write lock
+  // before failing with kUnavailable.
+  absl::Duration busy_timeout = absl::Seconds(5);
+};
+
+// A Backend stored in a SQLite database file. Thread-safe (see the file
+// comment); Backend's error contract applies, with these specifics:
+//   kUnavailable        SQLite I/O errors, a full disk, a lock held by another
+//                       process longer than busy_timeout.
+//   kFailedPrecondition the file or directory is not writable, or (Open) the
+//                       data directory is missing, the file belongs to
+//                       another application, or its schema is newer.
+//   kDataLoss           the file is not a SQLite database or is corrupt.
+class SqliteBackend final : public Backend {
+ public:
+  // The schema this program writes. Version history:
+  //   1: tables `meta` (the revision counter) and `kv` (items).
+  static constexpr int kSchemaVersion = 1;
+  // `PRAGMA application_id` of an Enlist database: "Enls".
+  static constexpr int32_t kApplicationId = 0x456e6c73;
+
+  // Opens (creating if absent) the database described by `options`,
+  // migrating an older schema. Errors as in the class comment, prefixed
+  // "storage: sqlite: open <path>: ". On failure nothing in an existing file
+  // has been changed.
+  static absl::StatusOr<std::unique_ptr<SqliteBackend>> Open(const SqliteOptions& options);
+
+  // Closes the database; in-flight calls must have returned.
+  ~SqliteBackend() override;
+  SqliteBackend(const SqliteBackend&) = delete;
+  SqliteBackend& operator=(const SqliteBackend&) = delete;
+
+  // The database file's path.
+  const std::string& path() const { return path_; }
+
+  absl::string_view name() const override { return "sqlite"; }
+  absl::StatusOr<Item> Get(absl::string_view key) const override;
+  absl::StatusOr<int64_t> Put(const Item& item) override;
+  absl::StatusOr<int64_t> Create(const Item& item) override;
+  absl::StatusOr<int64_t> CompareAndSwap(int64_t expected_revision, const Item& item) override;
+  absl::StatusOr<int64_t> Delete(absl::string_view key) override;
+  absl::StatusOr<int64_t> CompareAndDelete(absl::string_view key,
+                                           int64_t expected_revision) override;
+  absl::StatusOr<int64_t> DeleteRange(const KeyRange& range) override;
+  absl::StatusOr<RangeResult> Range(const KeyRange& range,
+                                    const RangeOptions& options) const override;
+  absl::StatusOr<int64_t> Count(const KeyRange& range) const override;
+  absl::StatusOr<int64_t> CurrentRevision() const override;
+  absl::StatusOr<int64_t> PurgeExpired() override;
+
+ private:
+  struct Statements;
+  // What a write transaction's body did.
+  enum class Wrote { kNothing, kSomething };
+  // The body of a write transaction: gets the current time and the revision
+  // the transaction writes at.
+  using WriteBody = std::function<absl::StatusOr<Wrote>(absl::Time now, int64_t revision)>;
+
+  SqliteBackend(std::string path, const Clock* clock, sqlite3* db,
+                std::unique_ptr<Statements> statements);
+
+  // Runs `body` in a BEGIN IMMEDIATE transaction after purging expired items;
+  // commits and returns the new revision when anything changed, rolls back
+  // on error. `op` and `key` give the message context. `purged`, if not
+  // null, receives how many expired items the transaction removed.
+  absl::StatusOr<int64_t> Write(absl::string_view op, absl::string_view key,
+                                const WriteBody& body, int64_t* purged = nullptr);
+
+  const std::string path_;
+  const Clock* const clock_;
+  mutable absl::Mutex mu_;
+  sqlite3* const db_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<Statements> stmts_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace enlist::storage
+
+#endif  // ENLIST_AUTH_STORAGE_SQLITE_BACKEND_H_

@@ -1,0 +1,405 @@
+#include "auth/storage/sqlite_backend.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "auth/storage/backend_conformance.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace enlist::storage {
+namespace {
+
+using ::testing::HasSubstr;
+
+#define EXPECT_STATUS(expr, code_, substr)                          \
+  do {                                                              \
+    const absl::Status s_ = (expr);                                 \
+    EXPECT_EQ(s_.code(), (code_)) << s_;                            \
+    EXPECT_THAT(std::string(s_.message()), HasSubstr(substr)) << s_; \
+  } while (false)
+
+absl::StatusOr<std::unique_ptr<Backend>> OpenAt(const std::string& dir, const Clock* clock) {
+  SqliteOptions options;
+  options.data_dir = dir;
+  options.clock = clock;
+  auto backend = SqliteBackend::Open(options);
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<Backend>(std::move(*backend));
+}
+
+BackendFactory SqliteFactory() {
+  BackendFactory f;
+  f.name = "Sqlite";
+  f.open = OpenAt;
+  f.persistent = true;
+  return f;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, BackendConformanceTest, ::testing::Values(SqliteFactory()),
+                         BackendConformanceTest::FactoryName);
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Runs `sql` on `path` with a plain SQLite connection (another "program").
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+int64_t RawPragma(const std::string& path, const std::string& pragma) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, ("PRAGMA " + pragma).c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  int64_t v = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) v = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return v;
+}
+
+class SqliteBackendTest : public ::testing::Test {
+ protected:
+  SqliteBackendTest() : dir_(MakeTestDir("sqlite")), path_(dir_ + "/enlist.db") {}
+
+  absl::StatusOr<std::unique_ptr<SqliteBackend>> Open() {
+    SqliteOptions options;
+    options.data_dir = dir_;
+    options.clock = &clock_;
+    return SqliteBackend::Open(options);
+  }
+
+  // Creates an Enlist database holding /k = v.
+  void Seed() {
+    auto backend = Open();
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    Item item;
+    item.key = "/k";
+    item.value = "v";
+    ASSERT_TRUE((*backend)->Put(item).ok());
+  }
+
+  ManualClock clock_{absl::FromUnixSeconds(1700000000)};
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteBackendTest, CreatesPrivateWalFileWithIdentity) {
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  EXPECT_EQ((*backend)->path(), path_);
+  struct stat st;
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  backend->reset();
+  EXPECT_EQ(RawPragma(path_, "application_id"), SqliteBackend::kApplicationId);
+  EXPECT_EQ(RawPragma(path_, "user_version"), SqliteBackend::kSchemaVersion);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteBackendTest, OpenRejections) {
+  const std::string file_as_dir = dir_ + "/plain-file";
+  WriteFile(file_as_dir, "x");
+  struct Case {
+    const char* name;
+    std::string data_dir;
+    std::string file_name;
+    absl::StatusCode code;
+    std::string substr;
+  };
+  const Case cases[] = {
+      {"no data dir", "", "enlist.db", absl::StatusCode::kInvalidArgument,
+       "storage: sqlite: open: no data directory configured"},
+      {"missing data dir", dir_ + "/missing", "enlist.db", absl::StatusCode::kFailedPrecondition,
+       absl::StrCat("storage: sqlite: open ", dir_,
+                    "/missing/enlist.db: data directory: No such file or directory")},
+      {"data dir is a file", file_as_dir, "enlist.db", absl::StatusCode::kFailedPrecondition,
+       "data directory: not a directory"},
+      {"file name with slash", dir_, "a/b.db", absl::StatusCode::kInvalidArgument,
+       "file name must be a plain, non-empty name"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    SqliteOptions options;
+    options.data_dir = c.data_dir;
+    options.file_name = c.file_name;
+    EXPECT_STATUS(SqliteBackend::Open(options).status(), c.code, c.substr);
+  }
+}
+
+// Files that are not Enlist databases are refused and left byte-for-byte as
+// they were.
+TEST_F(SqliteBackendTest, ForeignAndCorruptFilesAreRefusedUntouched) {
+  struct Case {
+    const char* name;
+    std::function<void(const std::string&)> make;
+    absl::StatusCode code;
+    std::string substr;
+  };
+  const Case cases[] = {
+      {"text file",
+       [](const std::string& p) { WriteFile(p, std::string(4096, 'x')); },
+       absl::StatusCode::kDataLoss, "enlist.db: file is not a database"},
+      {"other application's database",
+       [](const std::string& p) { RawExec(p, "CREATE TABLE songs (title TEXT);"); },
+       absl::StatusCode::kFailedPrecondition,
+       "not an enlist database (a sqlite database of another application)"},
+      {"other application id",
+       [](const std::string& p) { RawExec(p, "PRAGMA application_id=305419896;"); },
+       absl::StatusCode::kFailedPrecondition, "not an enlist database (application id 0x12345678)"},
+      {"newer schema",
+       [this](const std::string& p) {
+         Seed();
+         RawExec(p, "PRAGMA user_version=7;");
+       },
+       absl::StatusCode::kFailedPrecondition,
+       "schema version 7 is newer than this program supports (1); upgrade enlist"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ::unlink(path_.c_str());
+    ::unlink((path_ + "-wal").c_str());
+    ::unlink((path_ + "-shm").c_str());
+    c.make(path_);
+    const std::string before = ReadFile(path_);
+    EXPECT_STATUS(Open().status(), c.code, absl::StrCat("storage: sqlite: open ", path_, ": "));
+    EXPECT_STATUS(Open().status(), c.code, c.substr);
+    EXPECT_EQ(ReadFile(path_), before);
+  }
+}
+
+TEST_F(SqliteBackendTest, CorruptPagesReadAsDataLoss) {
+  {
+    auto backend = Open();
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    for (int i = 0; i < 50; ++i) {
+      Item item;
+      item.key = absl::StrCat("/hosts/", i);
+      item.value = std::string(2000, 'h');
+      ASSERT_TRUE((*backend)->Put(item).ok());
+    }
+  }
+  // Closing checkpointed the WAL into the file; scribble over the kv pages.
+  std::string bytes = ReadFile(path_);
+  ASSERT_GT(bytes.size(), 5u * 4096);
+  for (size_t i = 2 * 4096; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
+  WriteFile(path_, bytes);
+  auto backend = Open();
+  if (!backend.ok()) {
+    EXPECT_EQ(backend.status().code(), absl::StatusCode::kDataLoss) << backend.status();
+    return;
+  }
+  auto r = (*backend)->Range(KeyRange::Prefix("/hosts/"), {});
+  EXPECT_STATUS(r.status(), absl::StatusCode::kDataLoss, "storage: sqlite: range /hosts/: ");
+}
+
+// A thread-local drop of the capabilities that let root ignore file modes,
+// so permission tests mean the same for root (CI containers) and users.
+class ScopedNoDacOverride {
+ public:
+  ScopedNoDacOverride() {
+    header_.version = _LINUX_CAPABILITY_VERSION_3;
+    header_.pid = 0;
+    if (syscall(SYS_capget, &header_, saved_) != 0) return;
+    __user_cap_data_struct reduced[2];
+    memcpy(reduced, saved_, sizeof(reduced));
+    reduced[0].effective &= ~((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH) |
+                              (1u << CAP_FOWNER));
+    active_ = syscall(SYS_capset, &header_, reduced) == 0;
+  }
+  ~ScopedNoDacOverride() {
+    if (active_) syscall(SYS_capset, &header_, saved_);
+  }
+
+ private:
+  __user_cap_header_struct header_;
+  __user_cap_data_struct saved_[2] = {};
+  bool active_ = false;
+};
+
+// True when the calling thread cannot create files in `dir`.
+bool Unwritable(const std::string& dir) {
+  const std::string probe = dir + "/probe";
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return true;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return false;
+}
+
+TEST_F(SqliteBackendTest, ReadOnlyDataDirWithoutDatabaseFailsAndCreatesNothing) {
+  ASSERT_EQ(::chmod(dir_.c_str(), 0500), 0);
+  {
+    ScopedNoDacOverride no_override;
+    if (!Unwritable(dir_)) {
+      ::chmod(dir_.c_str(), 0700);
+      GTEST_SKIP() << "cannot make a directory unwritable for this process";
+    }
+    EXPECT_STATUS(Open().status(), absl::StatusCode::kFailedPrecondition,
+                  absl::StrCat("storage: sqlite: open ", path_, ": create: Permission denied"));
+  }
+  ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+  EXPECT_FALSE(Exists(path_));
+}
+
+TEST_F(SqliteBackendTest, ReadOnlyDatabaseFailsWithoutStateChange) {
+  Seed();
+  const std::string before = ReadFile(path_);
+  ASSERT_EQ(::chmod(path_.c_str(), 0400), 0);
+  ASSERT_EQ(::chmod(dir_.c_str(), 0500), 0);
+  {
+    ScopedNoDacOverride no_override;
+    if (!Unwritable(dir_)) {
+      ::chmod(dir_.c_str(), 0700);
+      GTEST_SKIP() << "cannot make a directory unwritable for this process";
+    }
+    EXPECT_STATUS(Open().status(), absl::StatusCode::kFailedPrecondition,
+                  absl::StrCat("storage: sqlite: open ", path_, ": database file is read-only"));
+  }
+  ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(path_.c_str(), 0600), 0);
+  EXPECT_EQ(ReadFile(path_), before);
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  auto item = (*backend)->Get("/k");
+  ASSERT_TRUE(item.ok()) << item.status();
+  EXPECT_EQ(item->value, "v");
+}
+
+TEST_F(SqliteBackendTest, WritableFileInReadOnlyDirFailsWithoutStateChange) {
+  Seed();
+  const std::string before = ReadFile(path_);
+  ASSERT_EQ(::chmod(dir_.c_str(), 0500), 0);
+  {
+    ScopedNoDacOverride no_override;
+    if (!Unwritable(dir_)) {
+      ::chmod(dir_.c_str(), 0700);
+      GTEST_SKIP() << "cannot make a directory unwritable for this process";
+    }
+    // SQLite cannot create the WAL index beside the file.
+    absl::Status s = Open().status();
+    EXPECT_TRUE(s.code() == absl::StatusCode::kUnavailable ||
+                s.code() == absl::StatusCode::kFailedPrecondition)
+        << s;
+    EXPECT_THAT(std::string(s.message()),
+                HasSubstr(absl::StrCat("storage: sqlite: open ", path_, ": ")));
+  }
+  ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+  EXPECT_EQ(ReadFile(path_), before);
+}
+
+TEST_F(SqliteBackendTest, LockHeldByAnotherConnectionTimesOutAsUnavailable) {
+  Seed();
+  SqliteOptions options;
+  options.data_dir = dir_;
+  options.busy_timeout = absl::Milliseconds(1);
+  auto backend = SqliteBackend::Open(options);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Item item;
+  item.key = "/k";
+  item.value = "blocked";
+  EXPECT_STATUS((*backend)->Put(item).status(), absl::StatusCode::kUnavailable,
+                "storage: sqlite: put /k: database is locked");
+  // Reads are not blocked by a writer (WAL).
+  auto read = (*backend)->Get("/k");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->value, "v");
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_TRUE((*backend)->Put(item).ok());
+}
+
+// Two processes increment one counter by compare-and-swap; none is lost.
+TEST_F(SqliteBackendTest, TwoProcessesShareOneFile) {
+  constexpr int kIncrements = 30;
+  {
+    auto backend = Open();
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    Item item;
+    item.key = "/counter";
+    item.value = "0";
+    ASSERT_TRUE((*backend)->Put(item).ok());
+  }
+  auto increment_all = [&](Backend& backend) -> bool {
+    for (int i = 0; i < kIncrements; ++i) {
+      while (true) {
+        auto item = backend.Get("/counter");
+        int n = 0;
+        if (!item.ok() || !absl::SimpleAtoi(item->value, &n)) return false;
+        Item next;
+        next.key = "/counter";
+        next.value = absl::StrCat(n + 1);
+        auto r = backend.CompareAndSwap(item->revision, next);
+        if (r.ok()) break;
+        if (r.status().code() != absl::StatusCode::kAborted) return false;
+      }
+    }
+    return true;
+  };
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    SqliteOptions options;
+    options.data_dir = dir_;
+    auto backend = SqliteBackend::Open(options);
+    bool ok = backend.ok() && increment_all(**backend);
+    backend = absl::UnknownError("closed");
+    _exit(ok ? 0 : 1);
+  }
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  EXPECT_TRUE(increment_all(**backend));
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << wstatus;
+  auto item = (*backend)->Get("/counter");
+  ASSERT_TRUE(item.ok()) << item.status();
+  EXPECT_EQ(item->value, absl::StrCat(2 * kIncrements));
+}
+
+}  // namespace
+}  // namespace enlist::storage
