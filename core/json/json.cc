@@ -312,14 +312,14 @@ class Parser {
           out->push_back('\t');
           break;
         case 'u': {
-          uint32_t cp;
+          uint32_t cp = 0;
           absl::Status s = ParseHex4(&cp);
           if (!s.ok()) return s;
           if (cp >= 0xDC00 && cp <= 0xDFFF) return Error("lone low surrogate in \\u escape");
           if (cp >= 0xD800 && cp <= 0xDBFF) {
             // RFC 8259 §7: a high surrogate must be followed by a low one.
             if (!ConsumeLiteral("\\u")) return Error("lone high surrogate in \\u escape");
-            uint32_t lo;
+            uint32_t lo = 0;
             s = ParseHex4(&lo);
             if (!s.ok()) return s;
             if (lo < 0xDC00 || lo > 0xDFFF) return Error("lone high surrogate in \\u escape");
