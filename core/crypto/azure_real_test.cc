@@ -30,12 +30,12 @@ std::string Path(const std::string& rel) { return absl::StrCat(t::kAzureRealDir,
 const TrustStore& Roots() {
   static const std::shared_ptr<const TrustStore>* roots = [] {
     std::string pem;
-    for (const char* f : {"DigiCert_Global_Root_CA__selfsigned.pem",
-                          "DigiCert_Global_Root_G2__selfsigned.pem",
-                          "Microsoft_ECC_Root_Certificate_Authority_2017__selfsigned.pem",
-                          "Microsoft_RSA_Root_Certificate_Authority_2017__selfsigned.pem",
-                          "Microsoft_TLS_RSA_Root_G2__selfsigned.pem",
-                          "Baltimore_CyberTrust_Root.pem", "DigiCert_Global_Root_G3.pem"}) {
+    for (const char* f :
+         {"DigiCert_Global_Root_CA__selfsigned.pem", "DigiCert_Global_Root_G2__selfsigned.pem",
+          "Microsoft_ECC_Root_Certificate_Authority_2017__selfsigned.pem",
+          "Microsoft_RSA_Root_Certificate_Authority_2017__selfsigned.pem",
+          "Microsoft_TLS_RSA_Root_G2__selfsigned.pem", "Baltimore_CyberTrust_Root.pem",
+          "DigiCert_Global_Root_G3.pem"}) {
       absl::StatusOr<std::string> data = t::ReadFileBytes(Path(absl::StrCat("certs/", f)));
       EXPECT_TRUE(data.ok()) << data.status();
       pem += data.value_or("");
@@ -52,28 +52,31 @@ const TrustStore& Roots() {
 const std::vector<X509Ptr>& AllIntermediates() {
   static const std::vector<X509Ptr>* certs = [] {
     auto* out = new std::vector<X509Ptr>();
-    for (const char* f : {
-             "Microsoft_Azure_RSA_TLS_Issuing_CA_03__by_DigiCert_Global_Root_G2.pem",
-             "Microsoft_Azure_RSA_TLS_Issuing_CA_03__by_Microsoft_RSA_Root_Certificate_Authority_2017.pem",
-             "Microsoft_Azure_RSA_TLS_Issuing_CA_04__by_DigiCert_Global_Root_G2.pem",
-             "Microsoft_Azure_RSA_TLS_Issuing_CA_04__by_Microsoft_RSA_Root_Certificate_Authority_2017.pem",
-             "Microsoft_Azure_RSA_TLS_Issuing_CA_07__by_DigiCert_Global_Root_G2.pem",
-             "Microsoft_Azure_RSA_TLS_Issuing_CA_07__by_Microsoft_RSA_Root_Certificate_Authority_2017.pem",
-             "Microsoft_Azure_RSA_TLS_Issuing_CA_08__by_DigiCert_Global_Root_G2.pem",
-             "Microsoft_Azure_RSA_TLS_Issuing_CA_08__by_Microsoft_RSA_Root_Certificate_Authority_2017.pem",
-             "Microsoft_Azure_TLS_Issuing_CA_01__by_DigiCert_Global_Root_G2.pem",
-             "Microsoft_Azure_TLS_Issuing_CA_02__by_DigiCert_Global_Root_G2.pem",
-             "Microsoft_Azure_TLS_Issuing_CA_05__by_DigiCert_Global_Root_G2.pem",
-             "Microsoft_Azure_TLS_Issuing_CA_06__by_DigiCert_Global_Root_G2.pem",
-             "Microsoft_IT_TLS_CA_1__by_Baltimore_CyberTrust_Root.pem",
-             "Microsoft_IT_TLS_CA_2__by_Baltimore_CyberTrust_Root.pem",
-             "Microsoft_IT_TLS_CA_4__by_Baltimore_CyberTrust_Root.pem",
-             "Microsoft_IT_TLS_CA_5__by_Baltimore_CyberTrust_Root.pem",
-             "Microsoft_RSA_TLS_CA_01__by_Baltimore_CyberTrust_Root.pem",
-             "Microsoft_RSA_TLS_CA_02__by_Baltimore_CyberTrust_Root.pem",
-             "Microsoft_TLS_G2_RSA_CA_OCSP_02__by_Microsoft_TLS_RSA_Root_G2.pem",
-             "Microsoft_TLS_G2_RSA_CA_OCSP_04__by_Microsoft_TLS_RSA_Root_G2.pem",
-             "Microsoft_TLS_RSA_Root_G2__by_DigiCert_Global_Root_G2.pem"}) {
+    for (const char* f : {"Microsoft_Azure_RSA_TLS_Issuing_CA_03__by_DigiCert_Global_Root_G2.pem",
+                          "Microsoft_Azure_RSA_TLS_Issuing_CA_03__by_Microsoft_RSA_Root_"
+                          "Certificate_Authority_2017.pem",
+                          "Microsoft_Azure_RSA_TLS_Issuing_CA_04__by_DigiCert_Global_Root_G2.pem",
+                          "Microsoft_Azure_RSA_TLS_Issuing_CA_04__by_Microsoft_RSA_Root_"
+                          "Certificate_Authority_2017.pem",
+                          "Microsoft_Azure_RSA_TLS_Issuing_CA_07__by_DigiCert_Global_Root_G2.pem",
+                          "Microsoft_Azure_RSA_TLS_Issuing_CA_07__by_Microsoft_RSA_Root_"
+                          "Certificate_Authority_2017.pem",
+                          "Microsoft_Azure_RSA_TLS_Issuing_CA_08__by_DigiCert_Global_Root_G2.pem",
+                          "Microsoft_Azure_RSA_TLS_Issuing_CA_08__by_Microsoft_RSA_Root_"
+                          "Certificate_Authority_2017.pem",
+                          "Microsoft_Azure_TLS_Issuing_CA_01__by_DigiCert_Global_Root_G2.pem",
+                          "Microsoft_Azure_TLS_Issuing_CA_02__by_DigiCert_Global_Root_G2.pem",
+                          "Microsoft_Azure_TLS_Issuing_CA_05__by_DigiCert_Global_Root_G2.pem",
+                          "Microsoft_Azure_TLS_Issuing_CA_06__by_DigiCert_Global_Root_G2.pem",
+                          "Microsoft_IT_TLS_CA_1__by_Baltimore_CyberTrust_Root.pem",
+                          "Microsoft_IT_TLS_CA_2__by_Baltimore_CyberTrust_Root.pem",
+                          "Microsoft_IT_TLS_CA_4__by_Baltimore_CyberTrust_Root.pem",
+                          "Microsoft_IT_TLS_CA_5__by_Baltimore_CyberTrust_Root.pem",
+                          "Microsoft_RSA_TLS_CA_01__by_Baltimore_CyberTrust_Root.pem",
+                          "Microsoft_RSA_TLS_CA_02__by_Baltimore_CyberTrust_Root.pem",
+                          "Microsoft_TLS_G2_RSA_CA_OCSP_02__by_Microsoft_TLS_RSA_Root_G2.pem",
+                          "Microsoft_TLS_G2_RSA_CA_OCSP_04__by_Microsoft_TLS_RSA_Root_G2.pem",
+                          "Microsoft_TLS_RSA_Root_G2__by_DigiCert_Global_Root_G2.pem"}) {
       absl::StatusOr<std::string> data = t::ReadFileBytes(Path(absl::StrCat("certs/", f)));
       EXPECT_TRUE(data.ok()) << data.status();
       auto certs = ParseCertificatesPem(data.value_or(""));
@@ -156,7 +159,8 @@ TEST_P(RealSampleTest, SignatureChainAndNameVerify) {
   absl::StatusOr<VerifiedChain> late =
       VerifyChain(*sd->signer, intermediates, Roots(), chain->valid_until + absl::Hours(24));
   EXPECT_EQ(late.status().code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_THAT(std::string(late.status().message()), HasSubstr("x509: chain: certificate has expired"));
+  EXPECT_THAT(std::string(late.status().message()),
+              HasSubstr("x509: chain: certificate has expired"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Samples2To17, RealSampleTest, ::testing::Range(2, 18));
@@ -164,10 +168,12 @@ INSTANTIATE_TEST_SUITE_P(Samples2To17, RealSampleTest, ::testing::Range(2, 18));
 TEST(RealSampleTest, Sample5HasTwoCaIssuerUrlsInOrder) {
   absl::StatusOr<VerifiedSignedData> sd = VerifyFile("sample_5.json");
   ASSERT_TRUE(sd.ok()) << sd.status();
-  EXPECT_THAT(CaIssuerUrls(*sd->signer),
-              ::testing::ElementsAre(
-                  "http://www.microsoft.com/pkiops/certs/Microsoft%20TLS%20G2%20RSA%20CA%20OCSP%2002.crt",
-                  "http://caissuers.microsoft.com/pkiops/certs/Microsoft%20TLS%20G2%20RSA%20CA%20OCSP%2002.crt"));
+  EXPECT_THAT(
+      CaIssuerUrls(*sd->signer),
+      ::testing::ElementsAre(
+          "http://www.microsoft.com/pkiops/certs/Microsoft%20TLS%20G2%20RSA%20CA%20OCSP%2002.crt",
+          "http://caissuers.microsoft.com/pkiops/certs/"
+          "Microsoft%20TLS%20G2%20RSA%20CA%20OCSP%2002.crt"));
 }
 
 TEST(RealSampleTest, DocsExampleSignatureOkButChainFails) {
@@ -191,7 +197,8 @@ TEST(NegativeTest, TamperedSignatureFailsAtSignature) {
   absl::StatusOr<VerifiedSignedData> sd = VerifyFile("negative/tc_322910a9cf32.json");
   ASSERT_FALSE(sd.ok());
   EXPECT_EQ(sd.status().code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_THAT(std::string(sd.status().message()), HasSubstr("pkcs7: signature: verification failed"));
+  EXPECT_THAT(std::string(sd.status().message()),
+              HasSubstr("pkcs7: signature: verification failed"));
 }
 
 // sample_7 with one vmId byte changed. The fixture was base64-encoded from a
@@ -210,7 +217,8 @@ TEST(NegativeTest, TamperedContentFailsAtSignature) {
   absl::StatusOr<VerifiedSignedData> sd = VerifySignedData(*der);
   ASSERT_FALSE(sd.ok());
   EXPECT_EQ(sd.status().code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_THAT(std::string(sd.status().message()), HasSubstr("pkcs7: signature: verification failed"));
+  EXPECT_THAT(std::string(sd.status().message()),
+              HasSubstr("pkcs7: signature: verification failed"));
 }
 
 }  // namespace

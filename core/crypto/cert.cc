@@ -84,8 +84,8 @@ absl::StatusOr<std::vector<X509Ptr>> ParseCertificatesDer(absl::string_view conc
     // Split on the outer TLV (a Certificate is a SEQUENCE, RFC 5280 4.1).
     absl::StatusOr<der::Element> e = r->ReadElement(der::kSequence);
     if (!e.ok()) {
-      return Malformed(absl::StrCat("certificates: certificate ", out.size(), ": ",
-                                    e.status().message()));
+      return Malformed(
+          absl::StrCat("certificates: certificate ", out.size(), ": ", e.status().message()));
     }
     absl::StatusOr<X509Ptr> cert = ParseCertificateDer(e->tlv);
     if (!cert.ok()) {
@@ -174,8 +174,8 @@ absl::StatusOr<CertificateInfo> DescribeCertificate(const X509& cert) {
 
 std::vector<std::string> DnsNames(const X509& cert) {
   std::vector<std::string> out;
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(&cert, NID_subject_alt_name, nullptr, nullptr)));
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(&cert, NID_subject_alt_name, nullptr, nullptr)));
   ERR_clear_error();
   if (names == nullptr) return out;
   for (size_t i = 0; i < static_cast<size_t>(sk_GENERAL_NAME_num(names.get())); ++i) {

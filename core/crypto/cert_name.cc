@@ -29,7 +29,8 @@ bool NameInDomain(absl::string_view name, absl::string_view domain) {
   return name[name.size() - domain.size() - 1] == '.' && absl::EqualsIgnoreCase(suffix, domain);
 }
 
-absl::Status CheckCertificateName(const X509& cert, const std::vector<std::string>& allowed_domains) {
+absl::Status CheckCertificateName(const X509& cert,
+                                  const std::vector<std::string>& allowed_domains) {
   std::vector<std::string> names = DnsNames(cert);
   if (names.empty()) {
     std::optional<std::string> cn = CommonName(cert);
@@ -40,10 +41,9 @@ absl::Status CheckCertificateName(const X509& cert, const std::vector<std::strin
       if (NameInDomain(n, d)) return absl::OkStatus();
     }
   }
-  return absl::UnauthenticatedError(absl::StrCat("x509: name: certificate names [",
-                                                 absl::StrJoin(names, ", "),
-                                                 "] not in allowed domains [",
-                                                 absl::StrJoin(allowed_domains, ", "), "]"));
+  return absl::UnauthenticatedError(
+      absl::StrCat("x509: name: certificate names [", absl::StrJoin(names, ", "),
+                   "] not in allowed domains [", absl::StrJoin(allowed_domains, ", "), "]"));
 }
 
 }  // namespace enlist::crypto

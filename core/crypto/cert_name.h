@@ -25,7 +25,8 @@ bool NameInDomain(absl::string_view name, absl::string_view domain);
 // the certificate has no dNSName entry, the subject commonName (RFC 6125
 // 6.4.4). Otherwise kUnauthenticated: "x509: name: certificate names [a, b]
 // not in allowed domains [d]".
-absl::Status CheckCertificateName(const X509& cert, const std::vector<std::string>& allowed_domains);
+absl::Status CheckCertificateName(const X509& cert,
+                                  const std::vector<std::string>& allowed_domains);
 
 }  // namespace enlist::crypto
 

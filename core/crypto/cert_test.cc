@@ -37,7 +37,8 @@ TEST(CertTest, DerRoundTripAndDescribe) {
 }
 
 TEST(CertTest, NamesAndAia) {
-  EXPECT_THAT(DnsNames(*Pki().leaf), ElementsAre("eastus.metadata.azure.com", "metadata.azure.com"));
+  EXPECT_THAT(DnsNames(*Pki().leaf),
+              ElementsAre("eastus.metadata.azure.com", "metadata.azure.com"));
   EXPECT_EQ(CommonName(*Pki().leaf), "metadata.azure.com");
   EXPECT_THAT(CaIssuerUrls(*Pki().leaf),
               ElementsAre("http://www.microsoft.com/pkiops/certs/intermediate.crt",
@@ -58,8 +59,8 @@ TEST(CertTest, ConcatenatedDer) {
 }
 
 TEST(CertTest, Pem) {
-  const std::string pem = "junk before\n" + CertPem(Pki().root.get()) + "between\n" +
-                          CertPem(Pki().leaf.get());
+  const std::string pem =
+      "junk before\n" + CertPem(Pki().root.get()) + "between\n" + CertPem(Pki().leaf.get());
   absl::StatusOr<std::vector<X509Ptr>> certs = ParseCertificatesPem(pem);
   ASSERT_TRUE(certs.ok()) << certs.status();
   EXPECT_EQ(certs->size(), 2u);
@@ -97,9 +98,12 @@ INSTANTIATE_TEST_SUITE_P(
                      return ParseCertificatesDer(d.substr(0, d.size() - 1)).status();
                    },
                    "certificates: certificate 1: der: "},
-        RejectCase{"concat_not_sequence",
-                   [] { return ParseCertificatesDer(LeafDer() + std::string("\x02\x01\x00", 3)).status(); },
-                   "certificate 1: der: expected tag 0x30"},
+        RejectCase{
+            "concat_not_sequence",
+            [] {
+              return ParseCertificatesDer(LeafDer() + std::string("\x02\x01\x00", 3)).status();
+            },
+            "certificate 1: der: expected tag 0x30"},
         RejectCase{"concat_too_many",
                    [] { return ParseCertificatesDer(LeafDer() + LeafDer(), 1).status(); },
                    "certificates: more than 1"},

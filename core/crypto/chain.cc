@@ -30,12 +30,13 @@ std::string SubjectOf(X509* cert) {
 
 }  // namespace
 
-absl::StatusOr<VerifiedChain> VerifyChain(const X509& leaf, const std::vector<X509Ptr>& intermediates,
+absl::StatusOr<VerifiedChain> VerifyChain(const X509& leaf,
+                                          const std::vector<X509Ptr>& intermediates,
                                           const TrustStore& trust, absl::Time at,
                                           const ChainOptions& options) {
   if (intermediates.size() > options.max_intermediates) {
-    return absl::InvalidArgumentError(absl::StrCat("x509: chain: more than ",
-                                                   options.max_intermediates, " intermediates"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("x509: chain: more than ", options.max_intermediates, " intermediates"));
   }
   X509StackPtr untrusted(sk_X509_new_null());
   if (untrusted == nullptr) return absl::InternalError("x509: chain: out of memory");
@@ -60,9 +61,9 @@ absl::StatusOr<VerifiedChain> VerifyChain(const X509& leaf, const std::vector<X5
     const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
     X509* at_cert = X509_STORE_CTX_get_current_cert(ctx.get());
     ERR_clear_error();
-    return absl::UnauthenticatedError(absl::StrCat(
-        "x509: chain: ", X509_verify_cert_error_string(err), " (depth ", depth, ", subject ",
-        SubjectOf(at_cert), ")"));
+    return absl::UnauthenticatedError(
+        absl::StrCat("x509: chain: ", X509_verify_cert_error_string(err), " (depth ", depth,
+                     ", subject ", SubjectOf(at_cert), ")"));
   }
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   if (chain == nullptr || sk_X509_num(chain) <= 0) {

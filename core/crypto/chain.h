@@ -43,7 +43,8 @@ struct ChainOptions {
 // "x509: chain: certificate has expired (depth 1, subject CN=...)" or
 // "x509: chain: unable to get local issuer certificate (depth 0, ...)";
 // kInvalidArgument when more than options.max_intermediates are given.
-absl::StatusOr<VerifiedChain> VerifyChain(const X509& leaf, const std::vector<X509Ptr>& intermediates,
+absl::StatusOr<VerifiedChain> VerifyChain(const X509& leaf,
+                                          const std::vector<X509Ptr>& intermediates,
                                           const TrustStore& trust, absl::Time at,
                                           const ChainOptions& options = ChainOptions());
 

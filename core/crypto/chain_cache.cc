@@ -7,9 +7,9 @@
 namespace enlist::crypto {
 
 std::string ChainCache::Key(const Sha256Digest& leaf_sha256, const TrustStore& trust) {
-  return absl::StrCat(trust.id(), ":",
-                      absl::string_view(reinterpret_cast<const char*>(leaf_sha256.data()),
-                                        leaf_sha256.size()));
+  return absl::StrCat(
+      trust.id(), ":",
+      absl::string_view(reinterpret_cast<const char*>(leaf_sha256.data()), leaf_sha256.size()));
 }
 
 std::optional<VerifiedChain> ChainCache::Lookup(const Sha256Digest& leaf_sha256,

@@ -102,7 +102,7 @@ TEST(ChainCacheTest, LruEviction) {
   cache.Insert(a, *F().roots, kNow, chain);
   cache.Insert(b, *F().roots, kNow, chain);
   EXPECT_TRUE(cache.Lookup(a, *F().roots, kNow).has_value());  // a is now most recent
-  cache.Insert(c, *F().roots, kNow, chain);                     // evicts b
+  cache.Insert(c, *F().roots, kNow, chain);                    // evicts b
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_FALSE(cache.Lookup(b, *F().roots, kNow).has_value());
   EXPECT_TRUE(cache.Lookup(a, *F().roots, kNow).has_value());

@@ -62,8 +62,9 @@ TEST(ChainTest, EcChain) {
 TEST(ChainTest, ExtraAndReorderedIntermediatesAreFine) {
   auto roots = Roots(Pki().root.get());
   t::TestPki other = t::MakeTestPki(/*ec=*/true);
-  auto chain = VerifyChain(
-      *Pki().leaf, Intermediates({other.intermediate.get(), Pki().intermediate.get()}), *roots, kNow);
+  auto chain =
+      VerifyChain(*Pki().leaf, Intermediates({other.intermediate.get(), Pki().intermediate.get()}),
+                  *roots, kNow);
   ASSERT_TRUE(chain.ok()) << chain.status();
   EXPECT_EQ(chain->certificates.size(), 3u);
 }
@@ -116,21 +117,22 @@ INSTANTIATE_TEST_SUITE_P(
                          .status();
                    },
                    kUnauth, "x509: chain: unable to get local issuer certificate (depth 1"},
-        RejectCase{"missing_intermediate",
-                   [] {
-                     return VerifyChain(*Pki().leaf, {}, *Roots(Pki().root.get()), kNow).status();
-                   },
-                   kUnauth,
-                   "x509: chain: unable to get local issuer certificate (depth 0, subject "
-                   "CN=metadata.azure.com)"},
-        RejectCase{"expired_intermediate",
-                   [] {
-                     Variant v = ExpiredIntermediate();
-                     std::vector<X509Ptr> inter;
-                     inter.push_back(std::move(v.cert));
-                     return VerifyChain(*Pki().leaf, inter, *Roots(Pki().root.get()), kNow).status();
-                   },
-                   kUnauth, "x509: chain: certificate has expired (depth 1, subject CN=Enlist Test Intermediate"},
+        RejectCase{
+            "missing_intermediate",
+            [] { return VerifyChain(*Pki().leaf, {}, *Roots(Pki().root.get()), kNow).status(); },
+            kUnauth,
+            "x509: chain: unable to get local issuer certificate (depth 0, subject "
+            "CN=metadata.azure.com)"},
+        RejectCase{
+            "expired_intermediate",
+            [] {
+              Variant v = ExpiredIntermediate();
+              std::vector<X509Ptr> inter;
+              inter.push_back(std::move(v.cert));
+              return VerifyChain(*Pki().leaf, inter, *Roots(Pki().root.get()), kNow).status();
+            },
+            kUnauth,
+            "x509: chain: certificate has expired (depth 1, subject CN=Enlist Test Intermediate"},
         RejectCase{"leaf_not_yet_valid",
                    [] {
                      return VerifyChain(*Pki().leaf, Intermediates({Pki().intermediate.get()}),

@@ -119,7 +119,8 @@ struct IssuerSerial {
   absl::string_view serial;
 };
 
-absl::StatusOr<IssuerSerial> CertIssuerSerial(absl::string_view cert_der, const der::Limits& limits) {
+absl::StatusOr<IssuerSerial> CertIssuerSerial(absl::string_view cert_der,
+                                              const der::Limits& limits) {
   ENLIST_ASSIGN_OR_RETURN(Reader top, Reader::Create(cert_der, limits));
   ENLIST_ASSIGN_OR_RETURN(Reader cert, top.ReadConstructed(der::kSequence));
   ENLIST_ASSIGN_OR_RETURN(Reader tbs, cert.ReadConstructed(der::kSequence));
@@ -250,8 +251,8 @@ absl::string_view DigestAlgorithmName(DigestAlgorithm alg) {
 absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view input,
                                                     const Pkcs7Options& options) {
   if (input.size() > options.max_input_size) {
-    return Malformed("input", absl::StrCat(input.size(), " bytes exceeds limit of ",
-                                           options.max_input_size));
+    return Malformed(
+        "input", absl::StrCat(input.size(), " bytes exceeds limit of ", options.max_input_size));
   }
   der::Limits limits;
   limits.max_input_size = options.max_input_size;
@@ -260,9 +261,11 @@ absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view input,
 
   // RFC 5652 3: ContentInfo ::= SEQUENCE { contentType ContentType,
   //   content [0] EXPLICIT ANY DEFINED BY contentType }
-  ENLIST_ASSIGN_OR_RETURN(Reader content_info, In("content info", top.ReadConstructed(der::kSequence)));
+  ENLIST_ASSIGN_OR_RETURN(Reader content_info,
+                          In("content info", top.ReadConstructed(der::kSequence)));
   ENLIST_RETURN_IF_ERROR(In("content info", top.ExpectEnd("input")));
-  ENLIST_ASSIGN_OR_RETURN(absl::string_view content_type, In("content info", content_info.ReadOid()));
+  ENLIST_ASSIGN_OR_RETURN(absl::string_view content_type,
+                          In("content info", content_info.ReadOid()));
   if (content_type != kOidSignedData) {
     return Malformed("content info",
                      absl::StrCat("unsupported content type ", der::OidToString(content_type)));
@@ -302,8 +305,8 @@ absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view input,
   ENLIST_ASSIGN_OR_RETURN(Reader eci, In(kEci, sd.ReadConstructed(der::kSequence)));
   ENLIST_ASSIGN_OR_RETURN(absl::string_view econtent_type, In(kEci, eci.ReadOid()));
   if (econtent_type != kOidData) {
-    return Malformed(kEci, absl::StrCat("unsupported content type ",
-                                        der::OidToString(econtent_type)));
+    return Malformed(kEci,
+                     absl::StrCat("unsupported content type ", der::OidToString(econtent_type)));
   }
   ENLIST_ASSIGN_OR_RETURN(std::optional<Reader> econtent,
                           In(kEci, eci.ReadOptionalConstructed(ContextTag(0, true))));
@@ -373,14 +376,15 @@ absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view input,
   ENLIST_ASSIGN_OR_RETURN(DigestAlgorithm digest, MapDigestOid(digest_oid));
 
   absl::string_view signed_attrs_tlv;
-  ENLIST_ASSIGN_OR_RETURN(std::optional<Reader> signed_attrs,
-                          In(kSi, si.ReadOptionalConstructed(ContextTag(0, true), &signed_attrs_tlv)));
+  ENLIST_ASSIGN_OR_RETURN(
+      std::optional<Reader> signed_attrs,
+      In(kSi, si.ReadOptionalConstructed(ContextTag(0, true), &signed_attrs_tlv)));
   ENLIST_ASSIGN_OR_RETURN(absl::string_view sig_oid, ReadAlgorithmIdentifier(si, kSi));
   ENLIST_ASSIGN_OR_RETURN(SignatureAlgorithm sig_alg, MapSignatureOid(sig_oid));
   if (sig_alg.implied_digest && *sig_alg.implied_digest != digest) {
-    return Malformed(kSi, absl::StrCat("signature algorithm ", der::OidToString(sig_oid),
-                                       " does not match digest algorithm ",
-                                       DigestAlgorithmName(digest)));
+    return Malformed(
+        kSi, absl::StrCat("signature algorithm ", der::OidToString(sig_oid),
+                          " does not match digest algorithm ", DigestAlgorithmName(digest)));
   }
   ENLIST_ASSIGN_OR_RETURN(absl::string_view signature, In(kSi, si.ReadOctetString()));
   ENLIST_ASSIGN_OR_RETURN(std::optional<Element> unsigned_attrs,

@@ -149,16 +149,18 @@ constexpr absl::StatusCode kUnauth = absl::StatusCode::kUnauthenticated;
 INSTANTIATE_TEST_SUITE_P(
     Table, Pkcs7RejectTest,
     ::testing::Values(
-        RejectCase{"wrong_signer_key", [](SignedDataSpec& s) { s.key = Rsa().intermediate_key.get(); },
-                   kUnauth, "pkcs7: signature: verification failed"},
+        RejectCase{"wrong_signer_key",
+                   [](SignedDataSpec& s) { s.key = Rsa().intermediate_key.get(); }, kUnauth,
+                   "pkcs7: signature: verification failed"},
         RejectCase{"wrong_signer_key_with_attributes",
                    [](SignedDataSpec& s) {
                      s.key = Rsa().root_key.get();
                      s.signed_attributes = true;
                    },
                    kUnauth, "signature: verification failed"},
-        RejectCase{"tampered_content", [](SignedDataSpec& s) { s.embedded_content = "{\"nonce\":\"evil\"}"; },
-                   kUnauth, "signature: verification failed"},
+        RejectCase{"tampered_content",
+                   [](SignedDataSpec& s) { s.embedded_content = "{\"nonce\":\"evil\"}"; }, kUnauth,
+                   "signature: verification failed"},
         RejectCase{"tampered_content_with_attributes",
                    [](SignedDataSpec& s) {
                      s.signed_attributes = true;
@@ -194,12 +196,14 @@ INSTANTIATE_TEST_SUITE_P(
                    [](SignedDataSpec& s) { s.signer_cert = Rsa().intermediate.get(); }, kUnauth,
                    "signer certificate not found"},
         RejectCase{"duplicate_signer_cert",
-                   [](SignedDataSpec& s) { s.certificates = {Rsa().leaf.get(), Rsa().leaf.get()}; },
+                   [](SignedDataSpec& s) {
+                     s.certificates = {Rsa().leaf.get(), Rsa().leaf.get()};
+                   },
                    kBad, "signer certificate is ambiguous"},
         RejectCase{"unknown_digest", [](SignedDataSpec& s) { s.digest_oid = "1.2.3.4"; }, kBad,
                    "pkcs7: signer info: unsupported digest algorithm 1.2.3.4"},
-        RejectCase{"md5_digest", [](SignedDataSpec& s) { s.digest_oid = "1.2.840.113549.2.5"; }, kBad,
-                   "unsupported digest algorithm 1.2.840.113549.2.5"},
+        RejectCase{"md5_digest", [](SignedDataSpec& s) { s.digest_oid = "1.2.840.113549.2.5"; },
+                   kBad, "unsupported digest algorithm 1.2.840.113549.2.5"},
         RejectCase{"sha1_with_rsa_as_digest",
                    [](SignedDataSpec& s) { s.digest_oid = "1.2.840.113549.1.1.5"; }, kBad,
                    "unsupported digest algorithm 1.2.840.113549.1.1.5"},
@@ -225,10 +229,10 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"econtent_not_data",
                    [](SignedDataSpec& s) { s.econtent_type = "1.2.840.113549.1.9.16.1.4"; }, kBad,
                    "encapsulated content: unsupported content type 1.2.840.113549.1.9.16.1.4"},
-        RejectCase{"signed_data_version", [](SignedDataSpec& s) { s.signed_data_version = 2; }, kBad,
-                   "signed data: unsupported version 2"},
-        RejectCase{"signer_info_version", [](SignedDataSpec& s) { s.signer_info_version = 3; }, kBad,
-                   "signer info: unsupported version 3"},
+        RejectCase{"signed_data_version", [](SignedDataSpec& s) { s.signed_data_version = 2; },
+                   kBad, "signed data: unsupported version 2"},
+        RejectCase{"signer_info_version", [](SignedDataSpec& s) { s.signer_info_version = 3; },
+                   kBad, "signer info: unsupported version 3"},
         RejectCase{"two_signer_infos", [](SignedDataSpec& s) { s.signer_info_count = 2; }, kBad,
                    "exactly one signer info is supported"},
         RejectCase{"no_signer_infos", [](SignedDataSpec& s) { s.signer_info_count = 0; }, kBad,
@@ -278,7 +282,8 @@ TEST(Pkcs7Test, TrailingDataIsMalformed) {
   absl::StatusOr<VerifiedSignedData> v = VerifySignedData(der);
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), kBad);
-  EXPECT_THAT(std::string(v.status().message()), HasSubstr("content info: der: input: trailing data"));
+  EXPECT_THAT(std::string(v.status().message()),
+              HasSubstr("content info: der: input: trailing data"));
 }
 
 // Offsets of the last length octet of every element header, found by

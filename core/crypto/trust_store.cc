@@ -31,8 +31,8 @@ absl::StatusOr<std::string> ReadCapped(const std::string& path) {
   while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
     out.append(buf, static_cast<size_t>(in.gcount()));
     if (out.size() > TrustStore::kMaxFileSize) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("x509: trust store: ", path, ": larger than ", TrustStore::kMaxFileSize, " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat("x509: trust store: ", path, ": larger than ",
+                                                     TrustStore::kMaxFileSize, " bytes"));
     }
   }
   return out;
@@ -73,7 +73,8 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromCertificates(
 absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromPem(absl::string_view pem) {
   absl::StatusOr<std::vector<X509Ptr>> certs = ParseCertificatesPem(pem);
   if (!certs.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("x509: trust store: ", absl::StripPrefix(certs.status().message(), "x509: ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("x509: trust store: ", absl::StripPrefix(certs.status().message(), "x509: ")));
   }
   return FromCertificates(*std::move(certs));
 }
@@ -83,18 +84,19 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromPemFile(const 
   if (!pem.ok()) return pem.status();
   absl::StatusOr<std::vector<X509Ptr>> certs = ParseCertificatesPem(*pem);
   if (!certs.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("x509: trust store: ", path, ": ", absl::StripPrefix(certs.status().message(), "x509: ")));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "x509: trust store: ", path, ": ", absl::StripPrefix(certs.status().message(), "x509: ")));
   }
   return FromCertificates(*std::move(certs));
 }
 
-absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromPemDirectory(const std::string& dir) {
+absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromPemDirectory(
+    const std::string& dir) {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
   if (ec) {
-    return absl::NotFoundError(absl::StrCat("x509: trust store: cannot read directory ", dir, ": ",
-                                            ec.message()));
+    return absl::NotFoundError(
+        absl::StrCat("x509: trust store: cannot read directory ", dir, ": ", ec.message()));
   }
   // Sorted for a deterministic load order.
   std::vector<std::string> paths;
@@ -111,7 +113,8 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromPemDirectory(c
     absl::StatusOr<std::vector<X509Ptr>> certs = ParseCertificatesPem(*pem);
     if (!certs.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("x509: trust store: ", path, ": ", absl::StripPrefix(certs.status().message(), "x509: ")));
+          absl::StrCat("x509: trust store: ", path, ": ",
+                       absl::StripPrefix(certs.status().message(), "x509: ")));
     }
     for (X509Ptr& c : *certs) all.push_back(std::move(c));
   }

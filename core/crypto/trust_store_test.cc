@@ -95,7 +95,8 @@ INSTANTIATE_TEST_SUITE_P(
     Table, TrustStoreRejectTest,
     ::testing::Values(
         RejectCase{"empty_pem", [] { return TrustStore::FromPem("").status(); },
-                   absl::StatusCode::kInvalidArgument, "x509: trust store: pem: no certificate found"},
+                   absl::StatusCode::kInvalidArgument,
+                   "x509: trust store: pem: no certificate found"},
         RejectCase{"no_certs", [] { return TrustStore::FromCertificates({}).status(); },
                    absl::StatusCode::kInvalidArgument, "x509: trust store: no certificates"},
         RejectCase{"missing_file",
@@ -118,7 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
                            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
                      return TrustStore::FromPemDirectory(dir).status();
                    },
-                   absl::StatusCode::kInvalidArgument, "bad.pem: pem: certificate 0: malformed block"}),
+                   absl::StatusCode::kInvalidArgument,
+                   "bad.pem: pem: certificate 0: malformed block"}),
     [](const ::testing::TestParamInfo<RejectCase>& info) { return info.param.name; });
 
 }  // namespace

@@ -39,8 +39,8 @@ absl::StatusOr<Element> ParseTlv(absl::string_view in, size_t max_size) {
     length = first;
   } else if (first == 0x80) {
     // X.690 8.1.3.6 indefinite form; X.690 10.1 (DER) forbids it.
-    return Malformed(absl::StrCat("tag ", TagName(tag),
-                                  ": indefinite length not allowed (x.690 10.1)"));
+    return Malformed(
+        absl::StrCat("tag ", TagName(tag), ": indefinite length not allowed (x.690 10.1)"));
   } else if (first == 0xff) {
     // X.690 8.1.3.5 c): 0xff is reserved.
     return Malformed("reserved length octet 0xff");
@@ -55,7 +55,8 @@ absl::StatusOr<Element> ParseTlv(absl::string_view in, size_t max_size) {
     // X.690 10.1: the length must use the minimum number of octets: no
     // leading zero octet, and the long form only for lengths >= 128.
     if (static_cast<uint8_t>(in[2]) == 0 || length < 0x80) {
-      return Malformed(absl::StrCat("tag ", TagName(tag), ": non-minimal length encoding (x.690 10.1)"));
+      return Malformed(
+          absl::StrCat("tag ", TagName(tag), ": non-minimal length encoding (x.690 10.1)"));
     }
     header += n;
   }
@@ -88,8 +89,8 @@ int Digits(absl::string_view s) {
 
 absl::StatusOr<Reader> Reader::Create(absl::string_view data, const Limits& limits) {
   if (data.size() > limits.max_input_size) {
-    return Malformed(absl::StrCat("input of ", data.size(), " bytes exceeds limit of ",
-                                  limits.max_input_size));
+    return Malformed(
+        absl::StrCat("input of ", data.size(), " bytes exceeds limit of ", limits.max_input_size));
   }
   return Reader(data, limits, 0);
 }
@@ -151,7 +152,7 @@ absl::StatusOr<std::optional<Element>> Reader::ReadOptional(uint8_t tag) {
 }
 
 absl::StatusOr<std::optional<Reader>> Reader::ReadOptionalConstructed(uint8_t tag,
-                                                                     absl::string_view* tlv) {
+                                                                      absl::string_view* tlv) {
   if (!NextIs(tag)) return std::optional<Reader>();
   absl::StatusOr<Reader> r = ReadConstructed(tag, tlv);
   if (!r.ok()) return r.status();
@@ -225,7 +226,8 @@ absl::StatusOr<absl::Time> Reader::ReadTime() {
   absl::StatusOr<uint8_t> tag = PeekTag();
   if (!tag.ok()) return tag.status();
   if (*tag != kUtcTime && *tag != kGeneralizedTime) {
-    return Malformed(absl::StrCat("time: expected utctime or generalizedtime, got ", TagName(*tag)));
+    return Malformed(
+        absl::StrCat("time: expected utctime or generalizedtime, got ", TagName(*tag)));
   }
   absl::StatusOr<Element> e = ReadAny();
   if (!e.ok()) return e.status();
@@ -275,7 +277,8 @@ absl::Status ValidateOid(absl::string_view value) {
   // X.690 8.19.2: at least one subidentifier; each is base-128 with bit 8
   // set on all but its last octet, and its first octet is not 0x80.
   if (value.empty()) return Malformed("oid: empty");
-  if ((static_cast<uint8_t>(value.back()) & 0x80) != 0) return Malformed("oid: truncated subidentifier");
+  if ((static_cast<uint8_t>(value.back()) & 0x80) != 0)
+    return Malformed("oid: truncated subidentifier");
   bool at_start = true;
   for (char c : value) {
     const uint8_t b = static_cast<uint8_t>(c);

@@ -13,8 +13,8 @@ namespace {
 
 using ::enlist::der::testing::Cat;
 using ::enlist::der::testing::Integer;
-using ::enlist::der::testing::Oid;
 using ::enlist::der::testing::OctetString;
+using ::enlist::der::testing::Oid;
 using ::enlist::der::testing::Seq;
 using ::enlist::der::testing::Tlv;
 using ::testing::HasSubstr;
@@ -84,8 +84,8 @@ TEST(DerReaderTest, OptionalElements) {
 }
 
 TEST(DerReaderTest, BooleansAndIntegers) {
-  const std::string der = Bytes({0x01, 0x01, 0xff, 0x01, 0x01, 0x00, 0x02, 0x02, 0x00, 0x80,
-                                 0x02, 0x01, 0xff});
+  const std::string der =
+      Bytes({0x01, 0x01, 0xff, 0x01, 0x01, 0x00, 0x02, 0x02, 0x00, 0x80, 0x02, 0x01, 0xff});
   Reader r = MustCreate(der);
   EXPECT_EQ(*r.ReadBoolean(), true);
   EXPECT_EQ(*r.ReadBoolean(), false);
@@ -97,12 +97,12 @@ TEST(DerReaderTest, Times) {
   const std::string der = Tlv(kUtcTime, "191213003340Z") + Tlv(kUtcTime, "491231235959Z") +
                           Tlv(kGeneralizedTime, "20500101000000Z");
   Reader r = MustCreate(der);
-  EXPECT_EQ(*r.ReadTime(), absl::FromCivil(absl::CivilSecond(2019, 12, 13, 0, 33, 40),
-                                           absl::UTCTimeZone()));
-  EXPECT_EQ(*r.ReadTime(), absl::FromCivil(absl::CivilSecond(2049, 12, 31, 23, 59, 59),
-                                           absl::UTCTimeZone()));
-  EXPECT_EQ(*r.ReadTime(), absl::FromCivil(absl::CivilSecond(2050, 1, 1, 0, 0, 0),
-                                           absl::UTCTimeZone()));
+  EXPECT_EQ(*r.ReadTime(),
+            absl::FromCivil(absl::CivilSecond(2019, 12, 13, 0, 33, 40), absl::UTCTimeZone()));
+  EXPECT_EQ(*r.ReadTime(),
+            absl::FromCivil(absl::CivilSecond(2049, 12, 31, 23, 59, 59), absl::UTCTimeZone()));
+  EXPECT_EQ(*r.ReadTime(),
+            absl::FromCivil(absl::CivilSecond(2050, 1, 1, 0, 0, 0), absl::UTCTimeZone()));
 }
 
 TEST(DerReaderTest, OidRoundTrip) {

@@ -57,11 +57,11 @@ int main(int argc, char** argv) {
   e.signed_attributes = true;
   ok &= Write(out + "/pkcs7/testpki_ec_attrs.der", t::BuildSignedData(e));
 
-  ok &= Write(out + "/x509/testpki_chain_rsa.der",
-              t::CertDer(rsa.leaf.get()) + t::CertDer(rsa.intermediate.get()) +
-                  t::CertDer(rsa.root.get()));
-  ok &= Write(out + "/x509/testpki_chain_ec.der", t::CertDer(ec.leaf.get()) +
-                                                      t::CertDer(ec.intermediate.get()) +
-                                                      t::CertDer(ec.root.get()));
+  ok &= Write(
+      out + "/x509/testpki_chain_rsa.der",
+      t::CertDer(rsa.leaf.get()) + t::CertDer(rsa.intermediate.get()) + t::CertDer(rsa.root.get()));
+  ok &= Write(
+      out + "/x509/testpki_chain_ec.der",
+      t::CertDer(ec.leaf.get()) + t::CertDer(ec.intermediate.get()) + t::CertDer(ec.root.get()));
   return ok ? 0 : 1;
 }

@@ -34,8 +34,8 @@ std::string Sign(EVP_PKEY* key, const EVP_MD* md, const std::string& data) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   Check(ctx && EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key) == 1, "EVP_DigestSignInit");
   size_t len = 0;
-  Check(EVP_DigestSign(ctx.get(), nullptr, &len,
-                       reinterpret_cast<const uint8_t*>(data.data()), data.size()) == 1,
+  Check(EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const uint8_t*>(data.data()),
+                       data.size()) == 1,
         "EVP_DigestSign");
   std::string sig(len, '\0');
   Check(EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len,
@@ -88,7 +88,8 @@ std::string BuildSignedData(const SignedDataSpec& spec) {
     }
     // An attribute the verifier does not interpret, last, so that
     // corrupt_attributes_after_signing changes bytes that still parse.
-    attrs.push_back(dw::Seq({dw::Oid("1.3.6.1.4.1.99999.1"), dw::Set({dw::OctetString("enlist")})}));
+    attrs.push_back(
+        dw::Seq({dw::Oid("1.3.6.1.4.1.99999.1"), dw::Set({dw::OctetString("enlist")})}));
     attrs_set = dw::Set(attrs);
     to_sign = attrs_set;
   }

@@ -5,12 +5,12 @@
 #ifndef ENLIST_CORE_CRYPTO_TESTING_SIGNED_DATA_BUILDER_H_
 #define ENLIST_CORE_CRYPTO_TESTING_SIGNED_DATA_BUILDER_H_
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "absl/time/time.h"
 

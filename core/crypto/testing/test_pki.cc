@@ -125,8 +125,8 @@ EvpPkeyPtr NewRsaKey(int bits) {
 EvpPkeyPtr NewEcKey(bool p384) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr));
   Check(ctx && EVP_PKEY_keygen_init(ctx.get()) == 1, "EVP_PKEY_keygen_init");
-  Check(EVP_PKEY_CTX_set_ec_paramgen_curve_nid(
-            ctx.get(), p384 ? NID_secp384r1 : NID_X9_62_prime256v1) == 1,
+  Check(EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx.get(),
+                                               p384 ? NID_secp384r1 : NID_X9_62_prime256v1) == 1,
         "set_ec_paramgen_curve_nid");
   EVP_PKEY* key = nullptr;
   Check(EVP_PKEY_keygen(ctx.get(), &key) == 1, "EVP_PKEY_keygen");
@@ -144,9 +144,9 @@ X509Ptr IssueCert(const CertSpec& spec, EVP_PKEY* subject_key, const X509* issue
         "BN_to_ASN1_INTEGER");
   X509_NAME* name = X509_get_subject_name(cert.get());
   if (!spec.organization.empty()) {
-    Check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                                     reinterpret_cast<const unsigned char*>(spec.organization.c_str()),
-                                     -1, -1, 0) == 1,
+    Check(X509_NAME_add_entry_by_txt(
+              name, "O", MBSTRING_ASC,
+              reinterpret_cast<const unsigned char*>(spec.organization.c_str()), -1, -1, 0) == 1,
           "X509_NAME_add_entry_by_txt");
   }
   Check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
@@ -209,14 +209,16 @@ TestPki MakeTestPki(bool ec) {
   inter.is_ca = true;
   inter.serial = 200;
   inter.ca_issuer_urls = {"http://www.microsoft.com/pkiops/certs/root.crt"};
-  pki.intermediate = IssueCert(inter, pki.intermediate_key.get(), pki.root.get(), pki.root_key.get());
+  pki.intermediate =
+      IssueCert(inter, pki.intermediate_key.get(), pki.root.get(), pki.root_key.get());
   CertSpec leaf;
   leaf.common_name = "metadata.azure.com";
   leaf.dns_names = {"eastus.metadata.azure.com", "metadata.azure.com"};
   leaf.ca_issuer_urls = {"http://www.microsoft.com/pkiops/certs/intermediate.crt",
                          "http://caissuers.microsoft.com/pkiops/certs/intermediate.crt"};
   leaf.serial = 0x1234567890ULL;
-  pki.leaf = IssueCert(leaf, pki.leaf_key.get(), pki.intermediate.get(), pki.intermediate_key.get());
+  pki.leaf =
+      IssueCert(leaf, pki.leaf_key.get(), pki.intermediate.get(), pki.intermediate_key.get());
   return pki;
 }
 
