@@ -1,0 +1,327 @@
+#include "auth/ca/x509_issuer.h"
+
+#include <arpa/inet.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "core/crypto/digest.h"
+
+namespace enlist::ca {
+namespace {
+
+using crypto::BioPtr;
+using crypto::EvpPkeyPtr;
+using crypto::X509Ptr;
+
+absl::Status Fail(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("ca: ", what));
+}
+
+bool SetTime(ASN1_TIME* field, absl::Time t) {
+  return ASN1_TIME_set(field, static_cast<time_t>(absl::ToUnixSeconds(t))) != nullptr;
+}
+
+bool AddName(GENERAL_NAMES* names, int type, absl::string_view value) {
+  GENERAL_NAME* gn = GENERAL_NAME_new();
+  if (gn == nullptr) return false;
+  if (type == GEN_IPADD) {
+    unsigned char buf[16];
+    int len = 0;
+    std::string v(value);
+    if (inet_pton(AF_INET, v.c_str(), buf) == 1) {
+      len = 4;
+    } else if (inet_pton(AF_INET6, v.c_str(), buf) == 1) {
+      len = 16;
+    } else {
+      GENERAL_NAME_free(gn);
+      return false;
+    }
+    ASN1_OCTET_STRING* ip = ASN1_OCTET_STRING_new();
+    if (ip == nullptr || ASN1_OCTET_STRING_set(ip, buf, len) != 1) {
+      ASN1_OCTET_STRING_free(ip);
+      GENERAL_NAME_free(gn);
+      return false;
+    }
+    GENERAL_NAME_set0_value(gn, GEN_IPADD, ip);
+  } else {
+    ASN1_IA5STRING* s = ASN1_IA5STRING_new();
+    if (s == nullptr || ASN1_STRING_set(s, value.data(), static_cast<int>(value.size())) != 1) {
+      ASN1_IA5STRING_free(s);
+      GENERAL_NAME_free(gn);
+      return false;
+    }
+    GENERAL_NAME_set0_value(gn, type, s);
+  }
+  if (sk_GENERAL_NAME_push(names, gn) == 0) {
+    GENERAL_NAME_free(gn);
+    return false;
+  }
+  return true;
+}
+
+bool ValidDnsName(absl::string_view n) {
+  if (n.empty() || n.size() > 253) return false;
+  for (char c : n) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '*')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<EvpPkeyPtr> GenerateP256Key() {
+  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr));
+  EVP_PKEY* key = nullptr;
+  if (ctx == nullptr || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx.get(), NID_X9_62_prime256v1) != 1 ||
+      EVP_PKEY_keygen(ctx.get(), &key) != 1) {
+    return Fail("generating P-256 key failed");
+  }
+  return EvpPkeyPtr(key);
+}
+
+absl::StatusOr<EvpPkeyPtr> GenerateEd25519Key() {
+  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
+  EVP_PKEY* key = nullptr;
+  if (ctx == nullptr || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_keygen(ctx.get(), &key) != 1) {
+    return Fail("generating Ed25519 key failed");
+  }
+  return EvpPkeyPtr(key);
+}
+
+absl::StatusOr<EvpPkeyPtr> ParseHostPublicKey(absl::string_view der) {
+  if (der.empty() || der.size() > 2048) {
+    return absl::InvalidArgumentError("ca: host TLS public key: empty or too large");
+  }
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(der.data());
+  EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (key == nullptr || p != reinterpret_cast<const uint8_t*>(der.data()) + der.size()) {
+    return absl::InvalidArgumentError("ca: host TLS public key: not a DER SubjectPublicKeyInfo");
+  }
+  switch (EVP_PKEY_id(key.get())) {
+    case EVP_PKEY_ED25519:
+      return key;
+    case EVP_PKEY_RSA:
+      if (EVP_PKEY_bits(key.get()) < 2048) {
+        return absl::InvalidArgumentError("ca: host TLS public key: RSA key shorter than 2048 bits");
+      }
+      return key;
+    case EVP_PKEY_EC:
+      if (EVP_PKEY_bits(key.get()) != 256 && EVP_PKEY_bits(key.get()) != 384) {
+        return absl::InvalidArgumentError("ca: host TLS public key: EC curve not P-256 or P-384");
+      }
+      return key;
+    default:
+      return absl::InvalidArgumentError("ca: host TLS public key: unsupported key type");
+  }
+}
+
+absl::StatusOr<std::string> PublicKeyDer(const EVP_PKEY& key) {
+  uint8_t* buf = nullptr;
+  int len = i2d_PUBKEY(const_cast<EVP_PKEY*>(&key), &buf);
+  if (len <= 0) return Fail("encoding public key failed");
+  std::string out(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
+  OPENSSL_free(buf);
+  return out;
+}
+
+absl::StatusOr<std::string> CaPin(const X509& cert) {
+  EvpPkeyPtr pub(X509_get_pubkey(const_cast<X509*>(&cert)));
+  if (pub == nullptr) return Fail("certificate has no public key");
+  absl::StatusOr<std::string> spki = PublicKeyDer(*pub);
+  if (!spki.ok()) return spki.status();
+  return absl::StrCat("sha256:", crypto::Sha256Hex(*spki));
+}
+
+std::string SerialHex(const X509& cert) {
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(&cert);
+  crypto::BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (bn == nullptr) return "";
+  char* hex = BN_bn2hex(bn.get());
+  std::string out = absl::AsciiStrToLower(hex);
+  OPENSSL_free(hex);
+  return out;
+}
+
+absl::StatusOr<X509Ptr> IssueCertificate(const CertProfile& profile, const EVP_PKEY& subject_key,
+                                         const X509* issuer, EVP_PKEY& issuer_key) {
+  for (const std::string& n : profile.dns_names) {
+    if (!ValidDnsName(n)) {
+      return absl::InvalidArgumentError(absl::StrCat("ca: invalid DNS name \"", n.substr(0, 64), "\""));
+    }
+  }
+  X509Ptr cert(X509_new());
+  if (cert == nullptr || X509_set_version(cert.get(), 2) != 1) return Fail("allocating certificate");
+
+  // RFC 5280 section 4.1.2.2: positive, at most 20 octets.
+  uint8_t serial_bytes[16];
+  if (RAND_bytes(serial_bytes, sizeof(serial_bytes)) != 1) return Fail("rng failed");
+  serial_bytes[0] &= 0x7f;
+  serial_bytes[0] |= 0x01;
+  crypto::BignumPtr serial_bn(BN_bin2bn(serial_bytes, sizeof(serial_bytes), nullptr));
+  if (serial_bn == nullptr ||
+      BN_to_ASN1_INTEGER(serial_bn.get(), X509_get_serialNumber(cert.get())) == nullptr) {
+    return Fail("setting serial");
+  }
+
+  crypto::X509NamePtr subject(X509_NAME_new());
+  if (subject == nullptr ||
+      X509_NAME_add_entry_by_txt(subject.get(), "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const uint8_t*>(profile.common_name.c_str()), -1,
+                                 -1, 0) != 1 ||
+      X509_set_subject_name(cert.get(), subject.get()) != 1) {
+    return Fail("setting subject");
+  }
+  const X509_NAME* issuer_name = issuer != nullptr ? X509_get_subject_name(issuer) : subject.get();
+  if (X509_set_issuer_name(cert.get(), const_cast<X509_NAME*>(issuer_name)) != 1) {
+    return Fail("setting issuer");
+  }
+  if (!SetTime(X509_getm_notBefore(cert.get()), profile.not_before) ||
+      !SetTime(X509_getm_notAfter(cert.get()), profile.not_after)) {
+    return Fail("setting validity");
+  }
+  if (X509_set_pubkey(cert.get(), const_cast<EVP_PKEY*>(&subject_key)) != 1) {
+    return Fail("setting public key");
+  }
+
+  // Basic constraints (critical) and key usage (critical).
+  BASIC_CONSTRAINTS* bc = BASIC_CONSTRAINTS_new();
+  if (bc == nullptr) return Fail("allocating basic constraints");
+  bc->ca = profile.is_ca ? 0xff : 0;
+  int ok = X509_add1_ext_i2d(cert.get(), NID_basic_constraints, bc, 1, X509V3_ADD_DEFAULT);
+  BASIC_CONSTRAINTS_free(bc);
+  if (ok != 1) return Fail("adding basic constraints");
+
+  ASN1_BIT_STRING* ku = ASN1_BIT_STRING_new();
+  if (ku == nullptr) return Fail("allocating key usage");
+  ASN1_BIT_STRING_set_bit(ku, 0, 1);  // digitalSignature
+  if (profile.is_ca) {
+    ASN1_BIT_STRING_set_bit(ku, 5, 1);  // keyCertSign
+    ASN1_BIT_STRING_set_bit(ku, 6, 1);  // cRLSign
+  }
+  ok = X509_add1_ext_i2d(cert.get(), NID_key_usage, ku, 1, X509V3_ADD_DEFAULT);
+  ASN1_BIT_STRING_free(ku);
+  if (ok != 1) return Fail("adding key usage");
+
+  if (profile.server_auth || profile.client_auth) {
+    EXTENDED_KEY_USAGE* eku = sk_ASN1_OBJECT_new_null();
+    if (eku == nullptr) return Fail("allocating extended key usage");
+    if (profile.server_auth) sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_server_auth));
+    if (profile.client_auth) sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_client_auth));
+    ok = X509_add1_ext_i2d(cert.get(), NID_ext_key_usage, eku, 0, X509V3_ADD_DEFAULT);
+    sk_ASN1_OBJECT_free(eku);
+    if (ok != 1) return Fail("adding extended key usage");
+  }
+
+  // Subject and authority key identifiers: SHA-1 of the key bits (RFC 5280
+  // section 4.2.1.2 method 1), which chain builders use to find the issuer.
+  auto key_id = [](const X509* x) -> ASN1_OCTET_STRING* {
+    uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (X509_pubkey_digest(x, EVP_sha1(), md, &len) != 1) return nullptr;
+    ASN1_OCTET_STRING* s = ASN1_OCTET_STRING_new();
+    if (s != nullptr && ASN1_OCTET_STRING_set(s, md, static_cast<int>(len)) != 1) {
+      ASN1_OCTET_STRING_free(s);
+      return nullptr;
+    }
+    return s;
+  };
+  ASN1_OCTET_STRING* ski = key_id(cert.get());
+  if (ski == nullptr) return Fail("computing subject key id");
+  ok = X509_add1_ext_i2d(cert.get(), NID_subject_key_identifier, ski, 0, X509V3_ADD_DEFAULT);
+  ASN1_OCTET_STRING_free(ski);
+  if (ok != 1) return Fail("adding subject key id");
+  AUTHORITY_KEYID* akid = AUTHORITY_KEYID_new();
+  if (akid == nullptr) return Fail("allocating authority key id");
+  akid->keyid = key_id(issuer != nullptr ? issuer : cert.get());
+  ok = akid->keyid != nullptr
+           ? X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT)
+           : 0;
+  AUTHORITY_KEYID_free(akid);
+  if (ok != 1) return Fail("adding authority key id");
+
+  if (!profile.dns_names.empty() || !profile.ip_addresses.empty() || !profile.uris.empty()) {
+    GENERAL_NAMES* names = sk_GENERAL_NAME_new_null();
+    if (names == nullptr) return Fail("allocating subject alt names");
+    bool good = true;
+    for (const auto& n : profile.dns_names) good = good && AddName(names, GEN_DNS, n);
+    for (const auto& n : profile.uris) good = good && AddName(names, GEN_URI, n);
+    bool ips_ok = true;
+    for (const auto& n : profile.ip_addresses) ips_ok = ips_ok && AddName(names, GEN_IPADD, n);
+    if (good && ips_ok) {
+      ok = X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, names, 0, X509V3_ADD_DEFAULT);
+    }
+    GENERAL_NAMES_free(names);
+    if (!ips_ok) return absl::InvalidArgumentError("ca: invalid IP address");
+    if (!good || ok != 1) return Fail("adding subject alt names");
+  }
+
+  if (profile.join_extension_json.has_value()) {
+    const uint8_t* oid_der = kJoinExtensionOidDer;
+    ASN1_OBJECT* oid = d2i_ASN1_OBJECT(nullptr, &oid_der, sizeof(kJoinExtensionOidDer));
+    ASN1_UTF8STRING* value = ASN1_UTF8STRING_new();
+    bool good = oid != nullptr && value != nullptr &&
+                ASN1_STRING_set(value, profile.join_extension_json->data(),
+                                static_cast<int>(profile.join_extension_json->size())) == 1;
+    uint8_t* der = nullptr;
+    int der_len = good ? i2d_ASN1_UTF8STRING(value, &der) : -1;
+    ASN1_OCTET_STRING* wrapped = ASN1_OCTET_STRING_new();
+    X509_EXTENSION* ext = nullptr;
+    if (der_len > 0 && wrapped != nullptr && ASN1_OCTET_STRING_set(wrapped, der, der_len) == 1) {
+      ext = X509_EXTENSION_create_by_OBJ(nullptr, oid, 0, wrapped);
+    }
+    ok = ext != nullptr ? X509_add_ext(cert.get(), ext, -1) : 0;
+    X509_EXTENSION_free(ext);
+    ASN1_OCTET_STRING_free(wrapped);
+    OPENSSL_free(der);
+    ASN1_UTF8STRING_free(value);
+    ASN1_OBJECT_free(oid);
+    if (ok != 1) return Fail("adding join extension");
+  }
+
+  const EVP_MD* md = EVP_PKEY_id(&issuer_key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+  if (X509_sign(cert.get(), &issuer_key, md) <= 0) return Fail("signing certificate");
+  return cert;
+}
+
+absl::StatusOr<std::string> CertificatePem(const X509& cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || PEM_write_bio_X509(bio.get(), const_cast<X509*>(&cert)) != 1) {
+    return Fail("encoding certificate PEM");
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  if (len <= 0 || data == nullptr) return Fail("reading PEM buffer");
+  return std::string(data, static_cast<size_t>(len));
+}
+
+absl::StatusOr<std::string> PrivateKeyPem(const EVP_PKEY& key) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || PEM_write_bio_PrivateKey(bio.get(), const_cast<EVP_PKEY*>(&key), nullptr,
+                                                 nullptr, 0, nullptr, nullptr) != 1) {
+    return Fail("encoding private key PEM");
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  if (len <= 0 || data == nullptr) return Fail("reading PEM buffer");
+  return std::string(data, static_cast<size_t>(len));
+}
+
+absl::StatusOr<EvpPkeyPtr> ParsePrivateKeyPem(absl::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  EvpPkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (key == nullptr) return absl::InvalidArgumentError("ca: not a PEM private key");
+  return key;
+}
+
+}  // namespace enlist::ca
