@@ -112,7 +112,7 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Post(const HttpRequest& request) {
 }
 
 absl::StatusOr<HttpResponse> CurlHttpClient::Perform(bool post, const HttpRequest& request) {
-  const std::string prefix = absl::StrCat(post ? "Post" : "Get", " \"", request.url, "\": ");
+  const std::string prefix = ErrorPrefix(post ? "Post" : "Get", request.url);
   const std::string lower_url = absl::AsciiStrToLower(request.url);
   if (!absl::StartsWith(lower_url, "http://") && !absl::StartsWith(lower_url, "https://")) {
     return absl::InvalidArgumentError(

@@ -43,7 +43,7 @@ int FakeHttpClient::CallCount(const std::string& url) const {
 }
 
 absl::Status FakeHttpClient::UnavailableError(const std::string& url, const std::string& cause) {
-  return absl::UnavailableError(absl::StrCat("Get \"", url, "\": ", cause));
+  return absl::UnavailableError(absl::StrCat(ErrorPrefix("Get", url), cause));
 }
 
 absl::StatusOr<HttpResponse> FakeHttpClient::Get(const HttpRequest& request) {
@@ -61,14 +61,13 @@ absl::StatusOr<HttpResponse> FakeHttpClient::Do(const std::string& method,
   const std::string verb = method == "GET" ? "Get" : "Post";
   auto it = table_.find(request.url);
   if (it == table_.end()) {
-    return absl::UnavailableError(absl::StrCat(verb, " \"", request.url,
-                                               "\": dial tcp: connection refused (fake: no "
-                                               "canned response)"));
+    return absl::UnavailableError(absl::StrCat(
+        ErrorPrefix(verb, request.url), "dial tcp: connection refused (fake: no canned response)"));
   }
   if (!it->second.ok()) return it->second.status();
   if (it->second->body.size() > request.max_response_size) {
-    return absl::ResourceExhaustedError(absl::StrCat(verb, " \"", request.url,
-                                                     "\": response body too large (limit ",
+    return absl::ResourceExhaustedError(absl::StrCat(ErrorPrefix(verb, request.url),
+                                                     "response body too large (limit ",
                                                      request.max_response_size, " bytes)"));
   }
   return *it->second;

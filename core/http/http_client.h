@@ -58,10 +58,22 @@ struct HttpResponse {
   std::optional<absl::Duration> RetryAfter() const;
 };
 
+// Returns `url` as it may appear in an error message or log line: a
+// password in the userinfo becomes "xxxxx" (as Go's url.Redacted does) and
+// the values of query parameters that carry challenges or secrets (nonce,
+// code, token, access_token, id_token, client_secret, sig, signature)
+// become "REDACTED". Everything else is kept so errors stay useful.
+std::string RedactUrl(absl::string_view url);
+
+// Returns the Go-style error prefix `<Verb> "<redacted url>": `, e.g.
+// `Get "http://x/y": `.
+std::string ErrorPrefix(absl::string_view verb, absl::string_view url);
+
 // Abstract HTTP client. Implementations are thread-safe: one instance may be
 // shared by all threads.
 //
-// Errors (never for an HTTP status) read like Go's net/http, context first:
+// Errors (never for an HTTP status) read like Go's net/http, context first,
+// with the URL passed through RedactUrl():
 //   Get "<url>": context deadline exceeded (Client.Timeout exceeded while awaiting headers)
 //   Get "<url>": dial tcp 127.0.0.1:1: connect: connection refused
 // with codes:

@@ -64,3 +64,28 @@ TEST(FakeHttpClientTest, CannedResponsesErrorsAndRecording) {
 
 }  // namespace
 }  // namespace enlist::http
+
+namespace enlist::http {
+namespace {
+
+TEST(RedactUrlTest, RedactsSecretsOnly) {
+  const struct {
+    const char* in;
+    const char* out;
+  } kCases[] = {
+      {"http://169.254.169.254/metadata/attested/document?api-version=2021-02-01&nonce=abc123",
+       "http://169.254.169.254/metadata/attested/document?api-version=2021-02-01&nonce=REDACTED"},
+      {"https://h/p?Token=x&resource=https://management.azure.com/&client_id=c#frag",
+       "https://h/p?Token=REDACTED&resource=https://management.azure.com/&client_id=c#frag"},
+      {"https://user:pw@h:8443/p?a=b", "https://user:xxxxx@h:8443/p?a=b"},
+      {"https://user@h/p", "https://user@h/p"},
+      {"http://x/y", "http://x/y"},
+      {"http://x/y?nonce", "http://x/y?nonce"},
+      {"not a url", "not a url"},
+  };
+  for (const auto& c : kCases) EXPECT_EQ(RedactUrl(c.in), c.out) << c.in;
+  EXPECT_EQ(ErrorPrefix("Get", "http://x/y?nonce=n"), "Get \"http://x/y?nonce=REDACTED\": ");
+}
+
+}  // namespace
+}  // namespace enlist::http

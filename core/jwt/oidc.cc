@@ -69,7 +69,7 @@ absl::StatusOr<std::string> OidcKeyProvider::FetchDocument(const std::string& is
   }
   if (resp->status != 200) {
     return absl::UnavailableError(
-        absl::StrCat(context, "Get \"", url, "\": unexpected status ", resp->status));
+        absl::StrCat(context, http::ErrorPrefix("Get", url), "unexpected status ", resp->status));
   }
   return std::move(resp->body);
 }
