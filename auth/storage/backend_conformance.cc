@@ -1,8 +1,5 @@
 #include "auth/storage/backend_conformance.h"
 
-#include <stdlib.h>
-#include <sys/stat.h>
-
 #include <atomic>
 #include <functional>
 #include <string>
@@ -17,18 +14,6 @@
 #include "gmock/gmock.h"
 
 namespace enlist::storage {
-
-std::string MakeTestDir(absl::string_view label) {
-  const char* root = getenv("TEST_TMPDIR");
-  std::string tmpl = absl::StrCat(root != nullptr ? root : "/tmp", "/", label, ".XXXXXX");
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp " << tmpl << " failed";
-    return tmpl;
-  }
-  return std::string(buf.data());
-}
 
 void BackendConformanceTest::SetUp() {
   location_ = MakeTestDir(GetParam().name);
@@ -49,12 +34,7 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-#define EXPECT_STATUS(expr, code_, substr)                          \
-  do {                                                              \
-    const absl::Status s_ = (expr);                                 \
-    EXPECT_EQ(s_.code(), (code_)) << s_;                            \
-    EXPECT_THAT(std::string(s_.message()), HasSubstr(substr)) << s_; \
-  } while (false)
+#define EXPECT_STATUS ENLIST_EXPECT_STATUS
 
 Item MakeItem(std::string key, std::string value) {
   Item item;

@@ -17,7 +17,7 @@ BackendFactory MemoryFactory() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Memory, BackendConformanceTest, ::testing::Values(MemoryFactory()),
-                         BackendConformanceTest::FactoryName);
+                         BackendFactoryName);
 
 }  // namespace
 }  // namespace enlist::storage

@@ -24,12 +24,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-#define EXPECT_STATUS(expr, code_, substr)                          \
-  do {                                                              \
-    const absl::Status s_ = (expr);                                 \
-    EXPECT_EQ(s_.code(), (code_)) << s_;                            \
-    EXPECT_THAT(std::string(s_.message()), HasSubstr(substr)) << s_; \
-  } while (false)
+#define EXPECT_STATUS ENLIST_EXPECT_STATUS
 
 absl::StatusOr<std::unique_ptr<Backend>> OpenAt(const std::string& dir, const Clock* clock) {
   SqliteOptions options;
@@ -49,7 +44,7 @@ BackendFactory SqliteFactory() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, BackendConformanceTest, ::testing::Values(SqliteFactory()),
-                         BackendConformanceTest::FactoryName);
+                         BackendFactoryName);
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
