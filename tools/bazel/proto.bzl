@@ -9,7 +9,10 @@ the build needs no rules_proto download. Import paths are workspace-relative
 load("@rules_cc//cc:defs.bzl", "cc_library")
 
 def enlist_proto_library(name, srcs, deps = [], grpc = False, visibility = None, testonly = False):
-    """Generates `name` (a cc_library) and `name + "_srcs"` (the .proto files).
+    """Generates `name` (a cc_library of the messages), `name + "_srcs"` (the
+    .proto files) and, with grpc, `name + "_grpc"` (the service stubs). The
+    message library links only protobuf, never gRPC/OpenSSL, so crypto code
+    built against BoringSSL may use the messages.
 
     Args:
       name: the cc_library's name.
@@ -47,11 +50,21 @@ def enlist_proto_library(name, srcs, deps = [], grpc = False, visibility = None,
     )
     cc_library(
         name = name,
-        srcs = [o for o in outs if o.endswith(".cc")],
-        hdrs = [o for o in outs if o.endswith(".h")],
+        srcs = [o for o in outs if o.endswith(".pb.cc") and not o.endswith(".grpc.pb.cc")],
+        hdrs = [o for o in outs if o.endswith(".pb.h") and not o.endswith(".grpc.pb.h")],
         # Generated code is not ours to keep warning-free.
         copts = ["-Wno-unused-parameter"],
-        deps = deps + ["@system//:protobuf"] + (["@system//:grpc"] if grpc else []),
+        deps = deps + ["@system//:protobuf"],
         visibility = visibility,
         testonly = testonly,
     )
+    if grpc:
+        cc_library(
+            name = name + "_grpc",
+            srcs = [o for o in outs if o.endswith(".grpc.pb.cc")],
+            hdrs = [o for o in outs if o.endswith(".grpc.pb.h")],
+            copts = ["-Wno-unused-parameter"],
+            deps = [":" + name, "@system//:grpc"],
+            visibility = visibility,
+            testonly = testonly,
+        )

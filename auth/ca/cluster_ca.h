@@ -1,0 +1,47 @@
+// The cluster's CA material: a P-256 X.509 CA (host and server TLS
+// certificates) and an Ed25519 SSH host CA. Created on first start in
+// `<data_dir>/ca/` (keys 0600, written atomically), loaded afterwards.
+#ifndef ENLIST_AUTH_CA_CLUSTER_CA_H_
+#define ENLIST_AUTH_CA_CLUSTER_CA_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/crypto/ptr.h"
+#include "core/util/clock.h"
+
+namespace enlist::ca {
+
+class ClusterCa {
+ public:
+  // Loads the CA from `data_dir`/ca, creating it if absent. A partial CA
+  // (some files missing) is an error, never silently replaced: agents pin
+  // the CA key. kUnavailable for I/O errors, kFailedPrecondition for a
+  // damaged CA directory.
+  static absl::StatusOr<std::unique_ptr<ClusterCa>> LoadOrCreate(const std::string& data_dir,
+                                                                 const std::string& cluster_name,
+                                                                 const Clock& clock);
+
+  const X509& tls_cert() const { return *tls_cert_; }
+  EVP_PKEY& tls_key() const { return *tls_key_; }
+  EVP_PKEY& ssh_key() const { return *ssh_key_; }
+  const std::string& tls_cert_der() const { return tls_cert_der_; }
+  const std::string& tls_cert_pem() const { return tls_cert_pem_; }
+  const std::string& ssh_public_key() const { return ssh_public_key_; }
+  // "sha256:<hex>" of the TLS CA's SubjectPublicKeyInfo.
+  const std::string& pin() const { return pin_; }
+  // True when LoadOrCreate made a new CA.
+  bool created() const { return created_; }
+
+ private:
+  crypto::X509Ptr tls_cert_;
+  crypto::EvpPkeyPtr tls_key_;
+  crypto::EvpPkeyPtr ssh_key_;
+  std::string tls_cert_der_, tls_cert_pem_, ssh_public_key_, pin_;
+  bool created_ = false;
+};
+
+}  // namespace enlist::ca
+
+#endif  // ENLIST_AUTH_CA_CLUSTER_CA_H_
