@@ -49,7 +49,8 @@ struct Jwk {
 // Parses one JWK object. Fails with kInvalidArgument, message
 // `jwks: key "<kid>": <reason>`, for: unknown or missing kty
 // (`unsupported kty "oct"`), bad base64url in n/e/x/y, RSA modulus outside
-// [2048, 8192] bits, even or tiny exponent, EC curve other than P-256,
+// [2048, 8192] bits, even modulus, exponent even, below 3 or above 32
+// bits, EC curve other than P-256,
 // coordinates not 32 bytes, point not on the curve, private-key members
 // present ("d"), and "use" other than "sig".
 absl::StatusOr<Jwk> ParseJwk(const json::Value& key);

@@ -11,6 +11,11 @@
 //  - when a refresh fails, the previous keys keep being served (stale);
 //  - concurrent callers share one fetch (single flight per issuer); lookups
 //    that hit fresh keys never wait for a fetch.
+//
+// The discovery document's "issuer" member is not compared with the base
+// URL: Entra's multi-tenant documents carry a "{tenantid}" template there.
+// Checking a token's "iss" against the expected tenant is the caller's job.
+// An https issuer's jwks_uri must be https too.
 #ifndef ENLIST_CORE_JWT_OIDC_H_
 #define ENLIST_CORE_JWT_OIDC_H_
 
