@@ -1,6 +1,7 @@
 #include "core/crypto/chain.h"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -67,6 +68,24 @@ TEST(ChainTest, ExtraAndReorderedIntermediatesAreFine) {
                   *roots, kNow);
   ASSERT_TRUE(chain.ok()) << chain.status();
   EXPECT_EQ(chain->certificates.size(), 3u);
+}
+
+// One immutable TrustStore shared by concurrent verifications.
+TEST(ChainTest, SharedTrustStoreAcrossThreads) {
+  std::shared_ptr<const TrustStore> roots = Roots(Pki().root.get());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([roots] {
+      for (int j = 0; j < 25; ++j) {
+        auto good =
+            VerifyChain(*Pki().leaf, Intermediates({Pki().intermediate.get()}), *roots, kNow);
+        EXPECT_TRUE(good.ok()) << good.status();
+        auto bad = VerifyChain(*Pki().leaf, {}, *roots, kNow);
+        EXPECT_EQ(bad.status().code(), absl::StatusCode::kUnauthenticated);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
 }
 
 struct Variant {
