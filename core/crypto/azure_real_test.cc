@@ -176,6 +176,29 @@ TEST(RealSampleTest, Sample5HasTwoCaIssuerUrlsInOrder) {
           "Microsoft%20TLS%20G2%20RSA%20CA%20OCSP%2002.crt"));
 }
 
+// SPIRE-style pinning: the cross-signed Microsoft TLS RSA Root G2 as the only
+// anchor, which needs non-self-signed anchors allowed.
+TEST(RealSampleTest, Sample5ChainsToPinnedCrossSignedRoot) {
+  absl::StatusOr<VerifiedSignedData> sd = VerifyFile("sample_5.json");
+  ASSERT_TRUE(sd.ok()) << sd.status();
+  absl::StatusOr<absl::Time> created = t::AttestedCreatedOn(sd->content);
+  ASSERT_TRUE(created.ok());
+  absl::StatusOr<std::string> pem =
+      t::ReadFileBytes(Path("certs/Microsoft_TLS_RSA_Root_G2__by_DigiCert_Global_Root_G2.pem"));
+  ASSERT_TRUE(pem.ok());
+  auto anchors = TrustStore::FromPem(*pem);
+  ASSERT_TRUE(anchors.ok()) << anchors.status();
+  std::vector<X509Ptr> intermediates = MatchingIntermediates(*sd->signer);
+  EXPECT_EQ(VerifyChain(*sd->signer, intermediates, **anchors, *created).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  ChainOptions o;
+  o.allow_non_self_signed_anchors = true;
+  absl::StatusOr<VerifiedChain> chain =
+      VerifyChain(*sd->signer, intermediates, **anchors, *created, o);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  EXPECT_EQ(chain->certificates.size(), 3u);
+}
+
 TEST(RealSampleTest, DocsExampleSignatureOkButChainFails) {
   absl::StatusOr<VerifiedSignedData> sd = VerifyFile("sample_1.json");
   ASSERT_TRUE(sd.ok()) << sd.status();

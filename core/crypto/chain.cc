@@ -55,6 +55,9 @@ absl::StatusOr<VerifiedChain> VerifyChain(const X509& leaf,
   // The time is a parameter, never the wall clock.
   X509_VERIFY_PARAM_set_time(param, absl::ToTimeT(at));
   X509_VERIFY_PARAM_set_depth(param, options.max_depth);
+  if (options.allow_non_self_signed_anchors) {
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+  }
   const int ok = X509_verify_cert(ctx.get());
   if (ok != 1) {
     const int err = X509_STORE_CTX_get_error(ctx.get());

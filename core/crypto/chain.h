@@ -32,6 +32,12 @@ struct ChainOptions {
   size_t max_intermediates = 10;
   // Longest path (intermediates between leaf and anchor).
   int max_depth = 10;
+  // When true, any certificate of the TrustStore is an anchor, even one
+  // that is not self-signed (a pinned cross-signed intermediate such as
+  // "Microsoft TLS RSA Root G2 by DigiCert Global Root G2";
+  // X509_V_FLAG_PARTIAL_CHAIN). When false the path must end at a
+  // self-signed root of the store.
+  bool allow_non_self_signed_anchors = false;
 };
 
 // Builds and validates a path from `leaf` through any of `intermediates`

@@ -70,6 +70,19 @@ TEST(ChainTest, ExtraAndReorderedIntermediatesAreFine) {
   EXPECT_EQ(chain->certificates.size(), 3u);
 }
 
+TEST(ChainTest, NonSelfSignedAnchorOnlyWhenAllowed) {
+  auto anchors = Roots(Pki().intermediate.get());
+  auto strict = VerifyChain(*Pki().leaf, {}, *anchors, kNow);
+  EXPECT_EQ(strict.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(std::string(strict.status().message()), HasSubstr("x509: chain: "));
+  ChainOptions o;
+  o.allow_non_self_signed_anchors = true;
+  auto partial = VerifyChain(*Pki().leaf, {}, *anchors, kNow, o);
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  ASSERT_EQ(partial->certificates.size(), 2u);
+  EXPECT_EQ(partial->certificates[1].subject, "CN=Enlist Test Intermediate,O=Enlist Test");
+}
+
 // One immutable TrustStore shared by concurrent verifications.
 TEST(ChainTest, SharedTrustStoreAcrossThreads) {
   std::shared_ptr<const TrustStore> roots = Roots(Pki().root.get());
