@@ -70,6 +70,7 @@ TEST_F(HostIssuerTest, IssuesBothCertificatesSignedByTheCa) {
   EXPECT_EQ(X509_verify(cert->get(), ca_pub.get()), 1);
   EXPECT_THAT(crypto::DnsNames(**cert), ::testing::ElementsAre("vm-1", "vm-1.internal"));
   EXPECT_EQ(crypto::CommonName(**cert), r->host_id());
+  EXPECT_THAT(crypto::UriNames(**cert), ::testing::ElementsAre("urn:enlist:host:" + r->host_id()));
   EXPECT_EQ(SerialHex(**cert), seen.tls_serial);
   EXPECT_EQ(r->expires().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(8)));
   EXPECT_THAT(r->ssh_host_cert(), ::testing::StartsWith("ssh-ed25519-cert-v01@openssh.com "));

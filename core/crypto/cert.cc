@@ -172,7 +172,9 @@ absl::StatusOr<CertificateInfo> DescribeCertificate(const X509& cert) {
   return info;
 }
 
-std::vector<std::string> DnsNames(const X509& cert) {
+namespace {
+// The IA5String SAN entries of `type` (GEN_DNS, GEN_URI), in order.
+std::vector<std::string> SanStrings(const X509& cert, int type) {
   std::vector<std::string> out;
   GeneralNamesPtr names(
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(&cert, NID_subject_alt_name, nullptr, nullptr)));
@@ -180,10 +182,15 @@ std::vector<std::string> DnsNames(const X509& cert) {
   if (names == nullptr) return out;
   for (size_t i = 0; i < static_cast<size_t>(sk_GENERAL_NAME_num(names.get())); ++i) {
     const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
-    if (gn->type == GEN_DNS) out.push_back(Ia5(gn->d.dNSName));
+    if (gn->type == type) out.push_back(Ia5(type == GEN_DNS ? gn->d.dNSName : gn->d.uniformResourceIdentifier));
   }
   return out;
 }
+}  // namespace
+
+std::vector<std::string> DnsNames(const X509& cert) { return SanStrings(cert, GEN_DNS); }
+
+std::vector<std::string> UriNames(const X509& cert) { return SanStrings(cert, GEN_URI); }
 
 std::optional<std::string> CommonName(const X509& cert) {
   const X509_NAME* name = X509_get_subject_name(&cert);

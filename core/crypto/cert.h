@@ -57,6 +57,9 @@ absl::StatusOr<CertificateInfo> DescribeCertificate(const X509& cert);
 // there is no SAN extension).
 std::vector<std::string> DnsNames(const X509& cert);
 
+// The certificate's URI subjectAltNames, in order.
+std::vector<std::string> UriNames(const X509& cert);
+
 // Returns the last commonName of the subject, if any (UTF-8).
 std::optional<std::string> CommonName(const X509& cert);
 

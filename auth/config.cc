@@ -1,0 +1,98 @@
+#include "auth/config.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/util/status_macros.h"
+
+namespace enlist::auth {
+namespace {
+
+using config::YamlNode;
+
+absl::StatusOr<absl::Duration> DurationField(const YamlNode& n, absl::Duration min, absl::Duration max) {
+  ENLIST_ASSIGN_OR_RETURN(std::string s, n.AsString());
+  absl::Duration d;
+  if (!ParseDurationText(s, &d)) return n.Invalid(absl::StrCat("\"", s, "\" is not a duration (e.g. 90s, 15m, 8h)"));
+  if (d < min || d > max) {
+    return n.Invalid(absl::StrCat("must be between ", absl::FormatDuration(min), " and ",
+                                  absl::FormatDuration(max)));
+  }
+  return d;
+}
+
+absl::StatusOr<int> IntField(const YamlNode& n, int min, int max) {
+  ENLIST_ASSIGN_OR_RETURN(int64_t v, n.AsInt());
+  if (v < min || v > max) return n.Invalid(absl::StrCat("must be between ", min, " and ", max));
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+bool ParseDurationText(absl::string_view text, absl::Duration* out) {
+  // absl accepts Go's syntax ("1h30m", "90s"); bare numbers are rejected.
+  if (text.empty() || text == "0") return false;
+  return absl::ParseDuration(std::string(text), out) && *out > absl::ZeroDuration();
+}
+
+absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view text, absl::string_view source) {
+  ENLIST_ASSIGN_OR_RETURN(YamlNode root, YamlNode::ParseOne(text, source));
+  if (!root.IsMap()) return root.Invalid("expected a mapping");
+  ENLIST_RETURN_IF_ERROR(root.CheckFields({"version", "cluster_name", "listen_addr", "diag_addr",
+                                           "data_dir", "public_addrs", "host_cert_ttl", "log",
+                                           "limits", "methods"}));
+  AuthConfig c;
+  ENLIST_ASSIGN_OR_RETURN(YamlNode version, root.Required("version"));
+  ENLIST_ASSIGN_OR_RETURN(std::string v, version.AsString());
+  if (v != "v1") return version.Invalid(absl::StrCat("unsupported version \"", v, "\" (expected \"v1\")"));
+  ENLIST_ASSIGN_OR_RETURN(auto entries, root.Entries());
+  for (auto& [key, node] : entries) {
+    if (key == "cluster_name") {
+      ENLIST_ASSIGN_OR_RETURN(c.cluster_name, node.AsString());
+      if (c.cluster_name.empty() || c.cluster_name.size() > 64) return node.Invalid("must be 1-64 characters");
+    } else if (key == "listen_addr") {
+      ENLIST_ASSIGN_OR_RETURN(c.listen_addr, node.AsString());
+    } else if (key == "diag_addr") {
+      ENLIST_ASSIGN_OR_RETURN(c.diag_addr, node.AsString());
+    } else if (key == "data_dir") {
+      ENLIST_ASSIGN_OR_RETURN(c.data_dir, node.AsString());
+    } else if (key == "public_addrs") {
+      ENLIST_ASSIGN_OR_RETURN(c.public_addrs, node.AsStringList());
+    } else if (key == "host_cert_ttl") {
+      ENLIST_ASSIGN_OR_RETURN(c.host_cert_ttl, DurationField(node, absl::Minutes(1), absl::Hours(24 * 365)));
+    } else if (key == "log") {
+      ENLIST_RETURN_IF_ERROR(node.CheckFields({"level", "format"}));
+      ENLIST_ASSIGN_OR_RETURN(std::optional<YamlNode> level, node.Child("level"));
+      if (level.has_value()) {
+        ENLIST_ASSIGN_OR_RETURN(std::string s, level->AsString());
+        if (!log::ParseLevel(s, &c.log_level)) return level->Invalid("expected debug, info, warn or error");
+      }
+      ENLIST_ASSIGN_OR_RETURN(std::optional<YamlNode> format, node.Child("format"));
+      if (format.has_value()) {
+        ENLIST_ASSIGN_OR_RETURN(std::string s, format->AsString());
+        if (!log::ParseFormat(s, &c.log_format)) return format->Invalid("expected text or json");
+      }
+    } else if (key == "limits") {
+      ENLIST_RETURN_IF_ERROR(node.CheckFields(
+          {"max_concurrent_joins", "join_deadline", "max_message_bytes", "join_workers"}));
+      ENLIST_ASSIGN_OR_RETURN(auto limits, node.Entries());
+      for (auto& [lk, ln] : limits) {
+        if (lk == "max_concurrent_joins") {
+          ENLIST_ASSIGN_OR_RETURN(c.max_concurrent_joins, IntField(ln, 1, 1000000));
+        } else if (lk == "join_deadline") {
+          ENLIST_ASSIGN_OR_RETURN(c.join_deadline, DurationField(ln, absl::Seconds(1), absl::Minutes(10)));
+        } else if (lk == "max_message_bytes") {
+          ENLIST_ASSIGN_OR_RETURN(c.max_message_bytes, IntField(ln, 16 * 1024, 16 * 1024 * 1024));
+        } else if (lk == "join_workers") {
+          ENLIST_ASSIGN_OR_RETURN(c.join_workers, IntField(ln, 1, 256));
+        }
+      }
+    } else if (key == "methods") {
+      ENLIST_ASSIGN_OR_RETURN(auto methods, node.Entries());
+      for (auto& [mk, mn] : methods) {
+        c.methods[mk] = mn.IsNull() ? std::nullopt : std::optional<YamlNode>(mn);
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace enlist::auth
