@@ -1,0 +1,413 @@
+// enlistctl: administers an Enlist cluster (like `tctl`).
+//
+//   enlistctl create -f token.yaml [--force]     (-f - reads stdin)
+//   enlistctl get tokens | get token NAME | rm token NAME
+//   enlistctl get hosts
+//   enlistctl get events [--since 1h|RFC3339] [--limit N]
+//   enlistctl status
+//   enlistctl identity export --out DIR
+// Common flags: --data-dir (auth server's, default /var/lib/enlist-auth),
+// --identity DIR (default <data-dir>/admin), --auth-server HOST:PORT,
+// --format table|yaml|json.
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "core/json/json.h"
+#include "core/rpc/status.h"
+#include "core/util/file.h"
+#include "grpcpp/grpcpp.h"
+#include "tools/enlistctl/admin_client.h"
+#include "yaml-cpp/yaml.h"
+
+ABSL_FLAG(std::string, data_dir, "/var/lib/enlist-auth", "the auth server's data directory");
+ABSL_FLAG(std::string, identity, "", "admin identity directory (default <data-dir>/admin)");
+ABSL_FLAG(std::string, auth_server, "", "host:port of enlist-auth (default: from the identity)");
+ABSL_FLAG(std::string, format, "table", "output format: table, yaml or json");
+ABSL_FLAG(std::string, f, "", "resource file for create; - reads stdin");
+ABSL_FLAG(bool, force, false, "create: overwrite existing resources");
+ABSL_FLAG(std::string, since, "", "get events: only newer than a duration ago (1h) or an RFC 3339 time");
+ABSL_FLAG(int, limit, 100, "get events: at most this many");
+ABSL_FLAG(std::string, out, "", "identity export: destination directory");
+ABSL_FLAG(std::string, timeout, "10s", "deadline of each call");
+
+namespace {
+
+using namespace enlist::admin::v1;  // NOLINT: generated names
+using enlist::json::Value;
+
+constexpr char kUsage[] =
+    "enlistctl <command> [flags]\n"
+    "  create -f FILE|- [--force]   create tokens from YAML (token.yaml format)\n"
+    "  get tokens | get token NAME  list tokens / show one\n"
+    "  rm token NAME                delete a token\n"
+    "  get hosts                    registered hosts\n"
+    "  get events [--since] [--limit]  join attempts, newest first\n"
+    "  status                       cluster status and CA pin\n"
+    "  identity export --out DIR    copy the admin identity for remote use\n";
+
+int Fail(const std::string& msg) {
+  std::fprintf(stderr, "ERROR: %s\n", msg.c_str());
+  return 1;
+}
+
+int FailStatus(const grpc::Status& s) {
+  absl::Status a = enlist::rpc::FromGrpcStatus(s);
+  if (absl::IsUnavailable(a)) {
+    return Fail(absl::StrCat("cannot reach the auth server: ", a.message()));
+  }
+  return Fail(std::string(a.message()));
+}
+
+void SetDeadline(grpc::ClientContext* ctx) {
+  absl::Duration d = absl::Seconds(10);
+  if (!absl::ParseDuration(absl::GetFlag(FLAGS_timeout), &d)) d = absl::Seconds(10);
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + d));
+}
+
+std::string Time(int64_t unix_seconds) {
+  if (unix_seconds == 0) return "never";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix_seconds), absl::UTCTimeZone());
+}
+
+// Prints rows as aligned columns.
+void PrintTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w(header.size());
+  for (size_t i = 0; i < header.size(); ++i) w[i] = header[i].size();
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string out;
+    for (size_t i = 0; i < r.size(); ++i) {
+      out += r[i];
+      if (i + 1 < r.size()) out += std::string(w[i] - r[i].size() + 2, ' ');
+    }
+    std::printf("%s\n", out.c_str());
+  };
+  line(header);
+  std::vector<std::string> dashes;
+  for (size_t x : w) dashes.push_back(std::string(x, '-'));
+  line(dashes);
+  for (const auto& r : rows) line(r);
+}
+
+// Renders a JSON value as YAML (block style).
+void EmitYaml(YAML::Emitter& e, const Value& v) {
+  switch (v.type()) {
+    case enlist::json::Type::kObject:
+      e << YAML::BeginMap;
+      for (const auto& [k, m] : v.object()) {
+        e << YAML::Key << k << YAML::Value;
+        EmitYaml(e, m);
+      }
+      e << YAML::EndMap;
+      break;
+    case enlist::json::Type::kArray:
+      e << YAML::BeginSeq;
+      for (const auto& m : v.array()) EmitYaml(e, m);
+      e << YAML::EndSeq;
+      break;
+    case enlist::json::Type::kString: e << v.string_value(); break;
+    case enlist::json::Type::kNumber: e << v.number_text(); break;
+    case enlist::json::Type::kBool: e << (v.bool_value() ? "true" : "false"); break;
+    default: e << YAML::Null;
+  }
+}
+
+void PrintStructured(const Value& v) {
+  if (absl::GetFlag(FLAGS_format) == "json") {
+    std::printf("%s\n", enlist::json::Serialize(v).c_str());
+  } else {
+    YAML::Emitter e;
+    EmitYaml(e, v);
+    std::printf("%s\n", e.c_str());
+  }
+}
+
+Value Attrs(const google::protobuf::RepeatedPtrField<Attribute>& attrs) {
+  Value o = Value::Object();
+  for (const auto& a : attrs) o.Set(a.key(), Value::String(a.value()));
+  return o;
+}
+
+std::string AttrsText(const google::protobuf::RepeatedPtrField<Attribute>& attrs) {
+  std::vector<std::string> parts;
+  for (const auto& a : attrs) parts.push_back(absl::StrCat(a.key(), "=", a.value()));
+  return absl::StrJoin(parts, " ");
+}
+
+int CmdCreate(AdminService::Stub& stub) {
+  std::string file = absl::GetFlag(FLAGS_f);
+  if (file.empty()) return Fail("create: -f FILE is required (- reads stdin)");
+  std::string text;
+  if (file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    absl::StatusOr<std::string> t = enlist::ReadFileCapped(file, 1 << 20);
+    if (!t.ok()) return Fail(absl::StrCat("create: ", t.status().message()));
+    text = *std::move(t);
+  }
+  CreateTokensRequest req;
+  req.set_yaml(text);
+  req.set_source(file == "-" ? "<stdin>" : file);
+  req.set_force(absl::GetFlag(FLAGS_force));
+  CreateTokensResponse resp;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  grpc::Status s = stub.CreateTokens(&ctx, req, &resp);
+  if (!s.ok()) return FailStatus(s);
+  for (const auto& n : resp.names()) std::printf("token \"%s\" has been created\n", n.c_str());
+  return 0;
+}
+
+Value TokenValue(const Token& t) {
+  Value o = Value::Object();
+  o.Set("name", Value::String(t.name()));
+  o.Set("join_method", Value::String(t.join_method()));
+  Value roles = Value::Array();
+  for (const auto& r : t.roles()) roles.Append(Value::String(r));
+  o.Set("roles", std::move(roles));
+  o.Set("expires", Value::String(Time(t.expires_unix())));
+  return o;
+}
+
+int CmdGetTokens(AdminService::Stub& stub) {
+  ListTokensResponse resp;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  grpc::Status s = stub.ListTokens(&ctx, ListTokensRequest(), &resp);
+  if (!s.ok()) return FailStatus(s);
+  const std::string fmt = absl::GetFlag(FLAGS_format);
+  if (fmt == "yaml") {
+    for (int i = 0; i < resp.tokens_size(); ++i) {
+      std::printf("%s%s", i ? "---\n" : "", resp.tokens(i).yaml().c_str());
+    }
+    return 0;
+  }
+  if (fmt == "json") {
+    Value arr = Value::Array();
+    for (const auto& t : resp.tokens()) arr.Append(TokenValue(t));
+    PrintStructured(arr);
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : resp.tokens()) {
+    rows.push_back({t.name(), t.join_method(), absl::StrJoin(t.roles(), ","), Time(t.expires_unix())});
+  }
+  PrintTable({"Name", "Join Method", "Roles", "Expires"}, rows);
+  return 0;
+}
+
+int CmdGetToken(AdminService::Stub& stub, const std::string& name) {
+  GetTokenRequest req;
+  req.set_name(name);
+  Token t;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  grpc::Status s = stub.GetToken(&ctx, req, &t);
+  if (!s.ok()) return FailStatus(s);
+  if (absl::GetFlag(FLAGS_format) == "json") {
+    PrintStructured(TokenValue(t));
+  } else {
+    std::printf("%s", t.yaml().c_str());
+  }
+  return 0;
+}
+
+int CmdRmToken(AdminService::Stub& stub, const std::string& name) {
+  DeleteTokenRequest req;
+  req.set_name(name);
+  DeleteTokenResponse resp;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  grpc::Status s = stub.DeleteToken(&ctx, req, &resp);
+  if (!s.ok()) return FailStatus(s);
+  std::printf("token \"%s\" has been deleted\n", name.c_str());
+  return 0;
+}
+
+int CmdGetHosts(AdminService::Stub& stub) {
+  ListHostsResponse resp;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  grpc::Status s = stub.ListHosts(&ctx, ListHostsRequest(), &resp);
+  if (!s.ok()) return FailStatus(s);
+  if (absl::GetFlag(FLAGS_format) != "table") {
+    Value arr = Value::Array();
+    for (const auto& h : resp.hosts()) {
+      Value o = Value::Object();
+      o.Set("host_id", Value::String(h.host_id()));
+      o.Set("host_name", Value::String(h.host_name()));
+      o.Set("join_method", Value::String(h.join_method()));
+      o.Set("token_name", Value::String(h.token_name()));
+      o.Set("role", Value::String(h.role()));
+      o.Set("attributes", Attrs(h.attributes()));
+      o.Set("first_join", Value::String(Time(h.first_join_unix())));
+      o.Set("last_join", Value::String(Time(h.last_join_unix())));
+      o.Set("join_count", Value::Int(h.join_count()));
+      arr.Append(std::move(o));
+    }
+    PrintStructured(arr);
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& h : resp.hosts()) {
+    rows.push_back({h.host_id(), h.host_name(), h.join_method(), h.token_name(), h.role(),
+                    Time(h.last_join_unix()), absl::StrCat(h.join_count())});
+  }
+  PrintTable({"Host ID", "Host Name", "Method", "Token", "Role", "Last Join", "Joins"}, rows);
+  return 0;
+}
+
+int CmdGetEvents(AdminService::Stub& stub) {
+  ListEventsRequest req;
+  const std::string since = absl::GetFlag(FLAGS_since);
+  if (!since.empty()) {
+    absl::Duration d;
+    absl::Time t;
+    std::string err;
+    if (absl::ParseDuration(since, &d)) {
+      req.set_since_unix(absl::ToUnixSeconds(absl::Now() - d));
+    } else if (absl::ParseTime(absl::RFC3339_full, since, &t, &err)) {
+      req.set_since_unix(absl::ToUnixSeconds(t));
+    } else {
+      return Fail("--since: expected a duration (1h) or an RFC 3339 time");
+    }
+  }
+  req.set_limit(absl::GetFlag(FLAGS_limit));
+  ListEventsResponse resp;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  grpc::Status s = stub.ListEvents(&ctx, req, &resp);
+  if (!s.ok()) return FailStatus(s);
+  auto when = [](const Event& e) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(e.time_unix_micros()), absl::UTCTimeZone());
+  };
+  if (absl::GetFlag(FLAGS_format) != "table") {
+    Value arr = Value::Array();
+    for (const auto& e : resp.events()) {
+      Value o = Value::Object();
+      o.Set("time", Value::String(when(e)));
+      o.Set("result", Value::String(e.accepted() ? "joined" : "denied"));
+      o.Set("join_method", Value::String(e.join_method()));
+      o.Set("token_name", Value::String(e.token_name()));
+      o.Set("host_name", Value::String(e.host_name()));
+      o.Set("remote_addr", Value::String(e.remote_addr()));
+      o.Set("host_id", Value::String(e.host_id()));
+      o.Set("code", Value::String(e.code()));
+      o.Set("reason", Value::String(e.reason()));
+      o.Set("duration_ms", Value::Double(e.duration_micros() / 1000.0));
+      o.Set("attributes", Attrs(e.attributes()));
+      arr.Append(std::move(o));
+    }
+    PrintStructured(arr);
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : resp.events()) {
+    rows.push_back({when(e), e.accepted() ? "joined" : "denied", e.join_method(), e.token_name(),
+                    e.host_name(), e.remote_addr(), e.accepted() ? e.host_id() : e.reason()});
+  }
+  PrintTable({"Time", "Result", "Method", "Token", "Host Name", "Remote Addr", "Host ID / Reason"}, rows);
+  return 0;
+}
+
+int CmdStatus(AdminService::Stub& stub) {
+  ClusterStatus st;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  grpc::Status s = stub.GetStatus(&ctx, GetStatusRequest(), &st);
+  if (!s.ok()) return FailStatus(s);
+  if (absl::GetFlag(FLAGS_format) != "table") {
+    Value o = Value::Object();
+    o.Set("cluster", Value::String(st.cluster_name()));
+    o.Set("version", Value::String(st.version()));
+    o.Set("ca_pin", Value::String(st.ca_pin()));
+    o.Set("ssh_ca_public_key", Value::String(st.ssh_ca_public_key()));
+    o.Set("tokens", Value::Int(st.tokens()));
+    o.Set("hosts", Value::Int(st.hosts()));
+    o.Set("active_join_streams", Value::Int(st.active_join_streams()));
+    o.Set("storage", Value::String(st.storage()));
+    PrintStructured(o);
+    return 0;
+  }
+  std::printf("Cluster:      %s\nVersion:      %s\nCA pin:       %s\nSSH CA:       %s\n"
+              "Join methods: %s\nTokens:       %lld\nHosts:        %lld\nActive joins: %lld\nStorage:      %s\n",
+              st.cluster_name().c_str(), st.version().c_str(), st.ca_pin().c_str(),
+              st.ssh_ca_public_key().c_str(), absl::StrJoin(st.join_methods(), ", ").c_str(),
+              static_cast<long long>(st.tokens()), static_cast<long long>(st.hosts()),
+              static_cast<long long>(st.active_join_streams()), st.storage().c_str());
+  return 0;
+}
+
+int CmdExportIdentity(const std::string& from) {
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) return Fail("identity export: --out DIR is required");
+  absl::Status s = enlist::MakeDirs(out, 0700);
+  if (!s.ok()) return Fail(std::string(s.message()));
+  for (const char* name : {"admin.crt", "admin.key", "ca.crt", "server"}) {
+    absl::StatusOr<std::string> data = enlist::ReadFileCapped(absl::StrCat(from, "/", name), 64 * 1024);
+    if (!data.ok()) return Fail(absl::StrCat("identity export: ", data.status().message()));
+    s = enlist::WriteFileAtomic(absl::StrCat(out, "/", name), *data, 0600);
+    if (!s.ok()) return Fail(std::string(s.message()));
+  }
+  std::printf("admin identity written to %s (use: enlistctl --identity %s ...)\n", out.c_str(), out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  // "-f -" (read stdin, as with tctl) would make absl warn about a flag
+  // value that looks like a flag; hand it over as "--f=-".
+  std::vector<char*> argv_fixed;
+  static char kStdinFlag[] = "--f=-";
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "-f" || a == "--f") && i + 1 < argc && std::string(argv[i + 1]) == "-") {
+      argv_fixed.push_back(kStdinFlag);
+      ++i;
+    } else {
+      argv_fixed.push_back(argv[i]);
+    }
+  }
+  std::vector<char*> pos = absl::ParseCommandLine(static_cast<int>(argv_fixed.size()), argv_fixed.data());
+  std::vector<std::string> args(pos.begin() + 1, pos.end());
+  const std::string fmt = absl::GetFlag(FLAGS_format);
+  if (fmt != "table" && fmt != "yaml" && fmt != "json") return Fail("--format: expected table, yaml or json");
+  if (args.empty()) {
+    std::fprintf(stderr, "%s", kUsage);
+    return 2;
+  }
+  enlist::ctl::AdminTarget target;
+  target.identity_dir = absl::GetFlag(FLAGS_identity).empty()
+                            ? absl::GetFlag(FLAGS_data_dir) + "/admin"
+                            : absl::GetFlag(FLAGS_identity);
+  target.server = absl::GetFlag(FLAGS_auth_server);
+  if (args[0] == "identity" && args.size() == 2 && args[1] == "export") {
+    return CmdExportIdentity(target.identity_dir);
+  }
+  auto stub = enlist::ctl::DialAdmin(target);
+  if (!stub.ok()) return Fail(std::string(stub.status().message()));
+  AdminService::Stub& s = **stub;
+  const std::string& cmd = args[0];
+  if (cmd == "create" && args.size() == 1) return CmdCreate(s);
+  if (cmd == "get" && args.size() == 2 && args[1] == "tokens") return CmdGetTokens(s);
+  if (cmd == "get" && args.size() == 3 && args[1] == "token") return CmdGetToken(s, args[2]);
+  if (cmd == "rm" && args.size() == 3 && args[1] == "token") return CmdRmToken(s, args[2]);
+  if (cmd == "get" && args.size() == 2 && args[1] == "hosts") return CmdGetHosts(s);
+  if (cmd == "get" && args.size() == 2 && args[1] == "events") return CmdGetEvents(s);
+  if (cmd == "status" && args.size() == 1) return CmdStatus(s);
+  std::fprintf(stderr, "unknown command: %s\n%s", absl::StrJoin(args, " ").c_str(), kUsage);
+  return 2;
+}
