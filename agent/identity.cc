@@ -1,0 +1,146 @@
+#include "agent/identity.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "agent/identity.pb.h"
+#include "auth/ca/x509_issuer.h"
+#include "core/crypto/cert.h"
+#include "core/util/file.h"
+#include "core/util/status_macros.h"
+
+namespace enlist::agent {
+namespace {
+
+constexpr uint32_t kFormatVersion = 1;
+// A Result is capped at 256 KiB on the wire; the file adds a few fields.
+constexpr size_t kMaxIdentityFile = 512 * 1024;
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+void ToTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  int64_t s = absl::ToUnixSeconds(t);
+  ts->set_seconds(s);
+  ts->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
+}
+
+}  // namespace
+
+absl::Time Identity::RenewAt(double fraction) const {
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  return joined_at + (expires - joined_at) * fraction;
+}
+
+absl::StatusOr<Identity> MakeIdentity(enlist::join::v1::Result result, const HostKeys& keys,
+                                      absl::Time joined_at) {
+  if (result.host_id().empty()) return absl::InvalidArgumentError("identity: no host id");
+  if (result.tls_cert_chain_size() == 0) {
+    return absl::InvalidArgumentError("identity: no TLS certificate");
+  }
+  absl::StatusOr<crypto::X509Ptr> leaf = crypto::ParseCertificateDer(result.tls_cert_chain(0));
+  if (!leaf.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("identity: TLS certificate: ", leaf.status().message()));
+  }
+  crypto::EvpPkeyPtr pub(X509_get_pubkey(leaf->get()));
+  if (pub == nullptr) return absl::InvalidArgumentError("identity: TLS certificate has no key");
+  ENLIST_ASSIGN_OR_RETURN(std::string spki, ca::PublicKeyDer(*pub));
+  if (spki != keys.tls_public_key_der) {
+    return absl::FailedPreconditionError(
+        "identity: the TLS certificate is not for this host's TLS key");
+  }
+  for (int i = 0; i < result.tls_ca_certs_size(); ++i) {
+    absl::StatusOr<crypto::X509Ptr> ca = crypto::ParseCertificateDer(result.tls_ca_certs(i));
+    if (!ca.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("identity: CA certificate ", i, ": ", ca.status().message()));
+    }
+  }
+  if (!absl::StartsWith(result.ssh_host_cert(), "ssh-") ||
+      !absl::StrContains(result.ssh_host_cert(), "-cert-v01@openssh.com ")) {
+    return absl::InvalidArgumentError("identity: no OpenSSH host certificate");
+  }
+
+  Identity id;
+  id.joined_at = joined_at;
+  ENLIST_ASSIGN_OR_RETURN(id.not_before,
+                          crypto::Asn1TimeToTime(X509_get0_notBefore(leaf->get())));
+  ENLIST_ASSIGN_OR_RETURN(id.expires, crypto::Asn1TimeToTime(X509_get0_notAfter(leaf->get())));
+  if (result.has_expires()) id.expires = std::min(id.expires, FromTimestamp(result.expires()));
+  id.result = std::move(result);
+  return id;
+}
+
+IdentityStore::IdentityStore(std::string data_dir, std::string ssh_host_cert_path)
+    : path_(absl::StrCat(data_dir, "/", kIdentityFile)),
+      ssh_host_cert_path_(std::move(ssh_host_cert_path)) {}
+
+absl::Status IdentityStore::Save(const Identity& identity) const {
+  enlist::agent::v1::StoredIdentity stored;
+  stored.set_format_version(kFormatVersion);
+  *stored.mutable_result() = identity.result;
+  ToTimestamp(identity.joined_at, stored.mutable_joined_at());
+  stored.set_server(identity.server);
+  stored.set_join_method(identity.join_method);
+  stored.set_token_name(identity.token_name);
+  stored.set_role(identity.role);
+  std::string data;
+  if (!stored.SerializeToString(&data)) {
+    return absl::InternalError("identity: cannot serialize the identity");
+  }
+  // The SSH certificate first: if it fails, the stored identity (and the
+  // certificate sshd uses) stay consistent with each other.
+  if (!ssh_host_cert_path_.empty()) {
+    absl::Status s = WriteFileAtomic(ssh_host_cert_path_,
+                                     absl::StrCat(identity.result.ssh_host_cert(), "\n"), 0644);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("identity: writing the SSH host certificate: ",
+                                                 s.message()));
+    }
+  }
+  absl::Status s = WriteFileAtomic(path_, data, 0600);
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("identity: writing ", path_, ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Identity> IdentityStore::Load(const HostKeys& keys) const {
+  absl::StatusOr<std::string> data = ReadFileCapped(path_, kMaxIdentityFile);
+  if (absl::IsNotFound(data.status())) {
+    return absl::NotFoundError(absl::StrCat("identity: ", path_, ": no identity yet"));
+  }
+  if (absl::IsInvalidArgument(data.status())) {
+    return absl::DataLossError(absl::StrCat("identity: ", path_, ": corrupt: file too large"));
+  }
+  if (!data.ok()) return data.status();
+  enlist::agent::v1::StoredIdentity stored;
+  if (!stored.ParseFromString(*data)) {
+    return absl::DataLossError(absl::StrCat("identity: ", path_, ": corrupt: cannot parse"));
+  }
+  if (stored.format_version() != kFormatVersion) {
+    return absl::DataLossError(absl::StrCat("identity: ", path_, ": corrupt: unknown format ",
+                                            stored.format_version()));
+  }
+  absl::StatusOr<Identity> id = MakeIdentity(std::move(*stored.mutable_result()), keys,
+                                             FromTimestamp(stored.joined_at()));
+  if (!id.ok()) {
+    absl::string_view why = absl::StripPrefix(id.status().message(), "identity: ");
+    if (absl::IsFailedPrecondition(id.status())) {
+      return absl::FailedPreconditionError(absl::StrCat("identity: ", path_, ": ", why));
+    }
+    return absl::DataLossError(absl::StrCat("identity: ", path_, ": corrupt: ", why));
+  }
+  id->server = stored.server();
+  id->join_method = stored.join_method();
+  id->token_name = stored.token_name();
+  id->role = stored.role();
+  return id;
+}
+
+}  // namespace enlist::agent
