@@ -74,7 +74,7 @@ class AuthE2eTest : public ::testing::Test {
 
   // Runs enlistctl; returns its exit code.
   int Ctl(std::vector<std::string> args, std::string* out, const std::string& stdin_data = "") {
-    args.insert(args.begin(), {Runfile("tools/enlistctl/enlistctl"), "--data_dir=" + dir_ + "/data"});
+    args.insert(args.begin(), {Runfile("tools/enlistctl/enlistctl"), "--data-dir=" + dir_ + "/data"});
     auto rc = RunCommand(args, out, absl::Seconds(30), stdin_data);
     return rc.ok() ? *rc : -1;
   }

@@ -10,6 +10,7 @@
 #include "auth/config.h"
 #include "auth/methods.h"
 #include "auth/server.h"
+#include "core/util/cli_args.h"
 #include "core/util/file.h"
 
 ABSL_FLAG(std::string, config, "", "path of the YAML config file (optional)");
@@ -31,7 +32,9 @@ int Fail(const std::string& msg) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("enlist-auth [--config FILE] [flags]: the Enlist auth server");
-  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> storage;
+  std::vector<char*> args = enlist::NormalizeFlags(argc, argv, &storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   using enlist::auth::AuthConfig;
 
   AuthConfig config;

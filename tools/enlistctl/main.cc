@@ -6,6 +6,7 @@
 //   enlistctl get events [--since 1h|RFC3339] [--limit N]
 //   enlistctl status
 //   enlistctl identity export --out DIR
+// Flags are written with dashes (--data-dir); underscores work too.
 // Common flags: --data-dir (auth server's, default /var/lib/enlist-auth),
 // --identity DIR (default <data-dir>/admin), --auth-server HOST:PORT,
 // --format table|yaml|json.
@@ -24,6 +25,7 @@
 #include "absl/time/time.h"
 #include "core/json/json.h"
 #include "core/rpc/status.h"
+#include "core/util/cli_args.h"
 #include "core/util/file.h"
 #include "grpcpp/grpcpp.h"
 #include "tools/enlistctl/admin_client.h"
@@ -368,19 +370,8 @@ int CmdExportIdentity(const std::string& from) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  // "-f -" (read stdin, as with tctl) would make absl warn about a flag
-  // value that looks like a flag; hand it over as "--f=-".
-  std::vector<char*> argv_fixed;
-  static char kStdinFlag[] = "--f=-";
-  for (int i = 0; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "-f" || a == "--f") && i + 1 < argc && std::string(argv[i + 1]) == "-") {
-      argv_fixed.push_back(kStdinFlag);
-      ++i;
-    } else {
-      argv_fixed.push_back(argv[i]);
-    }
-  }
+  std::vector<std::string> storage;
+  std::vector<char*> argv_fixed = enlist::NormalizeFlags(argc, argv, &storage);
   std::vector<char*> pos = absl::ParseCommandLine(static_cast<int>(argv_fixed.size()), argv_fixed.data());
   std::vector<std::string> args(pos.begin() + 1, pos.end());
   const std::string fmt = absl::GetFlag(FLAGS_format);
