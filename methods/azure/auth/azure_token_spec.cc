@@ -60,7 +60,7 @@ absl::StatusOr<std::shared_ptr<const join::TokenSpec>> ParseAzureTokenSpec(
     return absl::InvalidArgumentError(
         "spec.azure: missing: join method \"azure\" needs spec.azure.allow rules");
   }
-  ENLIST_RETURN_IF_ERROR(section->CheckFields({"allow"}));
+  ENLIST_RETURN_IF_ERROR(section->CheckFields({"allow", "strict"}));
   ENLIST_ASSIGN_OR_RETURN(config::YamlNode allow, section->Required("allow"));
   ENLIST_ASSIGN_OR_RETURN(std::vector<config::YamlNode> rules, allow.Elements());
   if (rules.empty()) return allow.Invalid("at least one allow rule is required");
@@ -92,7 +92,13 @@ absl::StatusOr<std::shared_ptr<const join::TokenSpec>> ParseAzureTokenSpec(
     }
     out.push_back(std::move(r));
   }
-  return std::shared_ptr<const join::TokenSpec>(std::make_shared<AzureTokenSpec>(std::move(out)));
+  bool strict = false;
+  ENLIST_ASSIGN_OR_RETURN(std::optional<config::YamlNode> strict_node, section->Child("strict"));
+  if (strict_node.has_value()) {
+    ENLIST_ASSIGN_OR_RETURN(strict, strict_node->AsBool());
+  }
+  return std::shared_ptr<const join::TokenSpec>(
+      std::make_shared<AzureTokenSpec>(std::move(out), strict));
 }
 
 std::string AzureTokenSpecYaml(const join::TokenSpec& spec) {
@@ -108,7 +114,9 @@ std::string AzureTokenSpecYaml(const join::TokenSpec& spec) {
     }
     e << YAML::EndMap;
   }
-  e << YAML::EndSeq << YAML::EndMap;
+  e << YAML::EndSeq;
+  if (s.strict()) e << YAML::Key << "strict" << YAML::Value << true;
+  e << YAML::EndMap;
   return e.c_str();
 }
 

@@ -4,6 +4,7 @@
 //       - subscription: 11111111-1111-1111-1111-111111111111
 //         resource_groups: ["group1", "group2"]   # optional
 //         tenant: <tenant id>                      # optional
+//     strict: true   # optional: confirm the VM's vmId through ARM for this token
 #ifndef ENLIST_METHODS_AZURE_AUTH_AZURE_TOKEN_SPEC_H_
 #define ENLIST_METHODS_AZURE_AUTH_AZURE_TOKEN_SPEC_H_
 
@@ -27,10 +28,16 @@ struct AllowRule {
   std::vector<std::string> resource_groups;  // compared case-insensitively
 };
 
+// `spec.azure` of a token: the allow rules and the strict flag. Immutable.
 class AzureTokenSpec final : public join::TokenSpec {
  public:
-  explicit AzureTokenSpec(std::vector<AllowRule> allow) : allow_(std::move(allow)) {}
+  explicit AzureTokenSpec(std::vector<AllowRule> allow, bool strict = false)
+      : allow_(std::move(allow)), strict_(strict) {}
   const std::vector<AllowRule>& allow() const { return allow_; }
+  // True when joins with this token must confirm through ARM that the
+  // token's VM has the attested vmId (strict mode), whatever the server
+  // default is.
+  bool strict() const { return strict_; }
 
   // Index of the first rule matching the verified facts, or nullopt.
   std::optional<size_t> Match(absl::string_view tenant, absl::string_view subscription,
@@ -38,6 +45,7 @@ class AzureTokenSpec final : public join::TokenSpec {
 
  private:
   std::vector<AllowRule> allow_;
+  bool strict_ = false;
 };
 
 // Parses `spec.azure`; errors name file, line and field.
