@@ -39,7 +39,7 @@ absl::StatusOr<std::unique_ptr<TestAuthServer>> TestAuthServer::Start(
     raw->issued_.fetch_add(1);
     return absl::OkStatus();
   };
-  s->issuer_ = std::make_unique<ca::CaHostIssuer>(s->ca_.get(), &RealClock::Get(), issuer_options);
+  s->issuer_ = std::make_unique<ca::CaHostIssuer>(s->ca_.get(), options.clock, issuer_options);
 
   ENLIST_RETURN_IF_ERROR(token_method::RegisterTokenAuth(s->methods_));
   ENLIST_ASSIGN_OR_RETURN(const join::AuthJoinMethod* method, s->methods_.Get("token"));

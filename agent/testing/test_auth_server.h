@@ -18,6 +18,7 @@
 #include "auth/join_service.h"
 #include "core/join/registry.h"
 #include "core/token/token_store.h"
+#include "core/util/clock.h"
 #include "core/util/thread_pool.h"
 #include "grpcpp/server.h"
 
@@ -39,6 +40,8 @@ struct TestAuthServerOptions {
   int port = 0;
   // Token YAML documents.
   std::string tokens = kTestTokens;
+  // The issuer's clock (certificate validity); outlives the server.
+  const Clock* clock = &RealClock::Get();
 };
 
 class TestAuthServer {
