@@ -362,6 +362,31 @@ TEST_F(AgentTest, FailedRenewalKeepsTheIdentityOnDisk) {
   EXPECT_TRUE(agent->LoadIdentity().ok());
 }
 
+TEST_F(AgentTest, SeedAzureConfigBuildsAnAgent) {
+  // The seed's config, verbatim: the built-in registry has the azure method.
+  auto c = config::ParseAgentConfig(
+      absl::StrCat("version: v3\n"
+                   "teleport:\n"
+                   "  data_dir: ", data_dir_, "\n"
+                   "  join_params:\n"
+                   "    token_name: azure-token\n"
+                   "    method: azure\n"
+                   "    azure:\n"
+                   "      client_id: 11111111-1111-1111-1111-111111111111\n"
+                   "  proxy_server: teleport.example.com:443\n"
+                   "ssh_service:\n  enabled: true\n"
+                   "auth_service:\n  enabled: false\n"
+                   "proxy_service:\n  enabled: false\n"),
+      "teleport.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  AgentOptions o;
+  o.config = *c;
+  auto agent = NewAgent(o);
+  ASSERT_NE(agent, nullptr);
+  EXPECT_EQ(agent->MakeClientInit("").join_method(), "azure");
+  EXPECT_EQ(agent->MakeClientInit("").token_name(), "azure-token");
+}
+
 TEST_F(AgentTest, CreateRejectsBadOptions) {
   address_ = "127.0.0.1:1";
   pin_ = kOtherPin;
@@ -373,7 +398,7 @@ TEST_F(AgentTest, CreateRejectsBadOptions) {
   };
   const Case kCases[] = {
       {"unknown method", [](AgentOptions* o) { o->config.join_method = "nope"; },
-       absl::StatusCode::kNotFound, "unknown join method \"nope\" (known: token)"},
+       absl::StatusCode::kNotFound, "unknown join method \"nope\" (known: azure, token)"},
       {"fraction", [](AgentOptions* o) { o->renew_fraction = 1.0; },
        absl::StatusCode::kInvalidArgument, "renew_fraction must be between 0 and 1"},
       {"bad address", [](AgentOptions* o) { o->config.auth_server = "host:99999"; },

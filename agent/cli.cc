@@ -364,7 +364,7 @@ int RunCli(int argc, char** argv, std::FILE* out, std::FILE* err) {
   for (const std::string& note : options->config.notes) logger->Info("Config note.", {{"note", note}});
 
   join::AgentRegistry methods;
-  if (absl::Status s = RegisterBuiltinAgentMethods(methods); !s.ok()) {
+  if (absl::Status s = RegisterBuiltinAgentMethods(methods, logger); !s.ok()) {
     logger->Error("Cannot register join methods.", {{"error", std::string(s.message())}});
     return 1;
   }

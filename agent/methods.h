@@ -6,12 +6,16 @@
 
 #include "absl/status/status.h"
 #include "core/join/registry.h"
+#include "core/log/logger.h"
 
 namespace enlist::agent {
 
-// Registers every built-in agent method ("token"; "azure" once its agent
-// half lands) into `registry`. Fails if a name is already registered.
-absl::Status RegisterBuiltinAgentMethods(join::AgentRegistry& registry);
+// Registers every built-in agent method ("token", "azure") into `registry`.
+// Methods log their own warnings (e.g. a cached IMDS document) to `logger`
+// (not owned, must outlive the registry; null: discarded). Fails with
+// kAlreadyExists if a name is already registered.
+absl::Status RegisterBuiltinAgentMethods(join::AgentRegistry& registry,
+                                         log::Logger* logger = nullptr);
 
 }  // namespace enlist::agent
 
