@@ -49,9 +49,14 @@ absl::StatusOr<crypto::VerifiedChain> SignerChainVerifier::Verify(
     // Old agents send no intermediates: follow the signer's AIA ourselves.
     absl::StatusOr<std::vector<crypto::X509Ptr>> fetched = fetcher_->Walk(signer);
     if (!fetched.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("signer certificate: ", chain.status().message(),
-                       "; getting intermediate CA: ", fetched.status().message()));
+      // Without intermediates from the agent the fetch was the only way to
+      // a chain: its failure is a dependency problem. Otherwise the agent's
+      // intermediates did not chain, which is the failed proof.
+      absl::StatusCode code = intermediates->empty() ? absl::StatusCode::kUnavailable
+                                                     : absl::StatusCode::kUnauthenticated;
+      return absl::Status(code, absl::StrCat("signer certificate: ", chain.status().message(),
+                                             "; getting intermediate CA: ",
+                                             fetched.status().message()));
     }
     if (!fetched->empty()) {
       for (crypto::X509Ptr& c : *fetched) intermediates->push_back(std::move(c));

@@ -36,8 +36,8 @@ class SignerChainVerifier {
   // Checks `signer` at `now` with `intermediates_der` (concatenated DER).
   // kInvalidArgument "intermediates: ..." for malformed or too many
   // intermediates; kUnauthenticated "signer certificate: ..." for a name
-  // outside the metadata domains or no valid chain; kUnavailable when the
-  // chain needed a server-side fetch that failed.
+  // outside the metadata domains or no valid chain; kUnavailable when the agent sent no
+  // intermediates and the server-side fetch they needed failed.
   absl::StatusOr<crypto::VerifiedChain> Verify(const X509& signer,
                                                absl::string_view intermediates_der,
                                                absl::Time now);
