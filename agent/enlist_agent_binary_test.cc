@@ -2,12 +2,7 @@
 // 127.0.0.1, OS-chosen port) started in this test process: join, status,
 // restart, run + SIGTERM, permission denied, corrupt identity, and a server
 // that comes up only after the agent's first attempt failed.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -16,12 +11,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "agent/testing/process.h"
 #include "agent/testing/test_auth_server.h"
 #include "core/util/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
 
 namespace enlist::agent {
 namespace {
@@ -31,82 +25,23 @@ using testing::ReservedPort;
 using testing::TestAuthServer;
 using testing::TestAuthServerOptions;
 
-std::string NewDir(const char* what) {
-  std::string tmpl = absl::StrCat(getenv("TEST_TMPDIR"), "/", what, "-XXXXXX");
-  return mkdtemp(tmpl.data());
-}
-
-std::string BinaryPath() {
-  return absl::StrCat(getenv("TEST_SRCDIR"), "/", getenv("TEST_WORKSPACE"), "/agent/enlist-agent");
-}
+std::string NewDir(const char* what) { return testing::NewTestDir(what); }
 
 std::string Read(const std::string& path) {
   auto s = ReadFileCapped(path, 1 << 20);
   return s.ok() ? *s : "";
 }
 
-// One run of the binary with stdout/stderr captured in files.
-class Process {
+// The agent binary, run to completion or in the background.
+const std::string& Agent() {
+  static const std::string* path = new std::string(testing::RunfilePath("agent/enlist-agent"));
+  return *path;
+}
+
+class Process : public testing::Process {
  public:
-  explicit Process(const std::vector<std::string>& args) {
-    std::string dir = NewDir("proc");
-    out_ = dir + "/stdout";
-    err_ = dir + "/stderr";
-    std::vector<std::string> argv_s = {BinaryPath()};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    EXPECT_EQ(rc, 0) << "spawn " << argv[0];
-  }
-  ~Process() {
-    if (pid_ > 0 && !done_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // Waits for the exit code; -1 (and the process killed) after 60 s.
-  int Wait() {
-    absl::Time deadline = absl::Now() + absl::Seconds(60);
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (absl::Now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        done_ = true;
-        return -1;
-      }
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    done_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  // Waits until stderr contains `needle` (true) or 60 s pass (false).
-  bool WaitForLog(absl::string_view needle) {
-    absl::Time deadline = absl::Now() + absl::Seconds(60);
-    while (!absl::StrContains(err(), needle)) {
-      if (absl::Now() > deadline) return false;
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return true;
-  }
-
-  void Signal(int sig) { kill(pid_, sig); }
-  std::string out() const { return Read(out_); }
-  std::string err() const { return Read(err_); }
-
- private:
-  pid_t pid_ = -1;
-  bool done_ = false;
-  std::string out_, err_;
+  explicit Process(const std::vector<std::string>& args) : testing::Process(Agent(), args) {}
+  bool WaitForLog(absl::string_view needle) { return WaitForStderr(needle); }
 };
 
 class BinaryTest : public ::testing::Test {
@@ -148,11 +83,7 @@ class BinaryTest : public ::testing::Test {
 
   int Run(const std::vector<std::string>& args, std::string* out = nullptr,
           std::string* err = nullptr) {
-    Process p(args);
-    int code = p.Wait();
-    if (out != nullptr) *out = p.out();
-    if (err != nullptr) *err = p.err();
-    return code;
+    return testing::RunProcess(Agent(), args, out, err);
   }
 
   std::string ca_dir_, data_dir_, address_, pin_;
