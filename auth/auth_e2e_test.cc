@@ -12,6 +12,7 @@
 #include "auth/ca/ssh_cert.h"
 #include "auth/ca/x509_issuer.h"
 #include "core/crypto/cert.h"
+#include "core/http/curl_http_client.h"
 #include "core/join/registry.h"
 #include "core/testing/subprocess.h"
 #include "core/util/file.h"
@@ -48,6 +49,7 @@ class AuthE2eTest : public ::testing::Test {
     ASSERT_TRUE(MakeDirs(dir_).ok());
     ASSERT_TRUE(WriteFileAtomic(dir_ + "/auth.yaml",
                                 "version: v1\ncluster_name: e2e\nlisten_addr: 127.0.0.1:0\n"
+                                "diag_addr: 127.0.0.1:0\n"
                                 "data_dir: " + dir_ + "/data\nlimits: {max_concurrent_joins: 4}\n")
                     .ok());
     StartAuth();
@@ -150,6 +152,28 @@ TEST_F(AuthE2eTest, TokenLifecycleJoinAndRestart) {
   EXPECT_THAT(out, HasSubstr("joined"));
   EXPECT_THAT(out, HasSubstr("token not found"));
   EXPECT_THAT(auth_->Output(), HasSubstr("msg=\"Failure to join cluster occurred\" error=\"token not found\""));
+
+  // Diagnostics: health, readiness and the join counters.
+  std::string log = auth_->Output();
+  const std::string key = "msg=\"Diagnostics listening\" diag_addr=";
+  size_t at = log.find(key);
+  ASSERT_NE(at, std::string::npos) << log;
+  at += key.size();
+  std::string diag = log.substr(at, log.find('\n', at) - at);
+  http::CurlHttpClient client;
+  http::HttpRequest get;
+  get.url = "http://" + diag + "/healthz";
+  auto health = client.Get(get);
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(health->status, 200);
+  get.url = "http://" + diag + "/readyz";
+  EXPECT_EQ(client.Get(get)->status, 200);
+  get.url = "http://" + diag + "/metrics";
+  auto metrics = client.Get(get);
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body, HasSubstr("enlist_join_attempts_total{method=\"token\",result=\"ok\"} 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("enlist_join_attempts_total{method=\"token\",result=\"permission_denied\"} 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("enlist_join_streams_open 0"));
 
   // Restart: tokens, CA, hosts and events survive; the pin is unchanged.
   StopAuth();

@@ -7,6 +7,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/admin_service.h"
+#include "auth/diag_server.h"
+#include "auth/join_metrics.h"
 #include "auth/ca/cluster_ca.h"
 #include "auth/ca/host_issuer.h"
 #include "auth/ca/x509_issuer.h"
@@ -15,6 +17,7 @@
 #include "auth/storage/host_store.h"
 #include "auth/storage/sqlite_backend.h"
 #include "auth/storage/token_store.h"
+#include "core/metrics/metrics.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
 #include "core/util/thread_pool.h"
@@ -61,8 +64,25 @@ class AuthServer::Impl {
   std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
+  metrics::Registry registry;
+  std::unique_ptr<JoinMetrics> join_metrics;
+  std::unique_ptr<metrics::GaugeFunc> streams_gauge, revision_gauge;
+  std::unique_ptr<DiagServer> diag;
+  std::thread maintenance;
   absl::Mutex mu;
   bool stopped ABSL_GUARDED_BY(mu) = false;
+
+  // Purges expired backend items and prunes old events every few minutes,
+  // until Shutdown.
+  void Maintain();
+
+  ~Impl() {
+    {
+      absl::MutexLock l(&mu);
+      stopped = true;
+    }
+    if (maintenance.joinable()) maintenance.join();
+  }
 
   absl::Status Init();
   absl::Status WriteAdminIdentity();
@@ -135,13 +155,16 @@ absl::Status AuthServer::Impl::Init() {
   };
   issuer = std::make_unique<ca::CaHostIssuer>(ca.get(), clock, io);
 
+  join_metrics = std::make_unique<JoinMetrics>(events.get());
+  join_metrics->Register(&registry);
+
   pool = std::make_unique<ThreadPool>(config.join_workers);
   join::ServerSessionDeps deps;
   deps.methods = methods;
   deps.checkers = &checkers;
   deps.tokens = tokens.get();
   deps.issuer = issuer.get();
-  deps.audit = events.get();
+  deps.audit = join_metrics.get();
   deps.logger = logger;
   deps.clock = clock;
   deps.limits.stream_deadline = config.join_deadline;
@@ -175,6 +198,26 @@ absl::Status AuthServer::Impl::Init() {
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("listen ", config.listen_addr, ": cannot bind"));
   }
+  streams_gauge = std::make_unique<metrics::GaugeFunc>(
+      "enlist_join_streams_open", "Join streams currently open.",
+      [this] { return static_cast<double>(join_service->active_streams()); });
+  revision_gauge = std::make_unique<metrics::GaugeFunc>(
+      "enlist_storage_revision", "Current storage revision.", [this] {
+        absl::StatusOr<int64_t> r = backend->CurrentRevision();
+        return r.ok() ? static_cast<double>(*r) : -1.0;
+      });
+  registry.Add(streams_gauge.get());
+  registry.Add(revision_gauge.get());
+  if (!config.diag_addr.empty()) {
+    ENLIST_ASSIGN_OR_RETURN(diag, DiagServer::Start(config.diag_addr, &registry, [this] {
+                              absl::StatusOr<int64_t> r = backend->CurrentRevision();
+                              if (!r.ok()) return r.status();
+                              absl::MutexLock l(&mu);
+                              return stopped ? absl::UnavailableError("shutting down") : absl::OkStatus();
+                            }));
+    logger->Info("Diagnostics listening", {{"diag_addr", absl::StrCat(HostOf(config.diag_addr), ":", diag->port())}});
+  }
+  maintenance = std::thread([this] { Maintain(); });
   ENLIST_RETURN_IF_ERROR(WriteAdminIdentity());
   logger->Info("Auth service started",
                {{"listen_addr", absl::StrCat(HostOf(config.listen_addr), ":", port)},
@@ -182,6 +225,23 @@ absl::Status AuthServer::Impl::Init() {
                 {"cluster", config.cluster_name},
                 {"data_dir", config.data_dir}});
   return absl::OkStatus();
+}
+
+void AuthServer::Impl::Maintain() {
+  absl::MutexLock l(&mu);
+  for (;;) {
+    // Wakes early when Shutdown sets `stopped`.
+    mu.AwaitWithTimeout(absl::Condition(&stopped), absl::Minutes(5));
+    if (stopped) return;
+    mu.Unlock();
+    absl::StatusOr<int64_t> purged = backend->PurgeExpired();
+    absl::StatusOr<int64_t> pruned = events->Prune();
+    if (!purged.ok() || !pruned.ok()) {
+      logger->Warn("Storage maintenance failed",
+                   {{"error", std::string(!purged.ok() ? purged.status().message() : pruned.status().message())}});
+    }
+    mu.Lock();
+  }
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> AuthServer::Impl::ServerCredentials() {
@@ -272,6 +332,8 @@ void AuthServer::Shutdown(absl::Duration grace) {
   }
   // Drains checks still queued; then storage closes with the Impl.
   impl_->pool.reset();
+  if (impl_->maintenance.joinable()) impl_->maintenance.join();
+  impl_->diag.reset();
   impl_->logger->Info("Auth service stopped");
 }
 

@@ -11,7 +11,7 @@ PACKAGES=(
   libabsl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libyaml-cpp-dev libgtest-dev libgmock-dev
   libssl-dev android-libboringssl-dev
-  libcurl4-openssl-dev libsqlite3-dev
+  libcurl4-openssl-dev libsqlite3-dev libcpp-httplib-dev
   # Fuzzing (--config=fuzz) with clang's libFuzzer.
   clang libclang-rt-14-dev
   # Tests check issued certificates with the real tools.
