@@ -94,7 +94,8 @@ run_agent() {  # NAME TOKEN SECRET EXPECT(joined|denied)
     detail=$("$AGENT" status --config "$work/$1/teleport.yaml" --format json | sed -n 's/.*"host_id":"\([^"]*\)".*/\1/p')
   else
     result=denied
-    detail=$(printf '%s\n' "$out" | sed -n 's/.*error="\([^"]*\)".*/\1/p' | tail -1)
+    # The agent's error="..." value, with its escaped quotes restored.
+    detail=$(printf '%s\n' "$out" | sed -n 's/.*error="\(\([^"\\]\|\\.\)*\)".*/\1/p' | tail -1 | sed 's/\\"/"/g')
   fi
   printf '%-10s %-10s %-8s %-45s %dms\n' "$1" "$2" "$result" "${detail:0:45}" $(((end - start) / 1000000))
   if [ "$result" != "$4" ]; then
