@@ -31,9 +31,8 @@ int DefaultPort(const config::AgentConfig& c) {
 std::string DialAddress(const config::AgentConfig& c) {
   absl::StatusOr<std::pair<std::string, int>> hp = SplitHostPort(c.server(), DefaultPort(c));
   if (!hp.ok()) return c.server();  // Create() has rejected it already
-  return hp->first.find(':') != std::string::npos
-             ? absl::StrCat("[", hp->first, "]:", hp->second)
-             : absl::StrCat(hp->first, ":", hp->second);
+  return hp->first.find(':') != std::string::npos ? absl::StrCat("[", hp->first, "]:", hp->second)
+                                                  : absl::StrCat(hp->first, ":", hp->second);
 }
 
 ServerTrustOptions TrustOptions(const AgentOptions& options) {
@@ -86,13 +85,11 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentOptions options, Agent
   // The address must parse before the first attempt.
   ENLIST_RETURN_IF_ERROR(SplitHostPort(c.server(), DefaultPort(c)).status());
 
-  ENLIST_ASSIGN_OR_RETURN(const join::AgentJoinMethod* method,
-                          deps.methods->Get(c.join_method));
+  ENLIST_ASSIGN_OR_RETURN(const join::AgentJoinMethod* method, deps.methods->Get(c.join_method));
   join::SolverOptions solver_options;
   solver_options.join_params = c.join_params;
   solver_options.settings = c.method_settings;
-  ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<join::Solver> solver,
-                          method->NewSolver(solver_options));
+  ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<join::Solver> solver, method->NewSolver(solver_options));
   ENLIST_ASSIGN_OR_RETURN(HostKeys keys, LoadOrCreateHostKeys(c.data_dir, options.tls_key_type));
   if (keys.generated) {
     deps.logger->Info("Generated host keys.",
@@ -138,8 +135,7 @@ absl::StatusOr<Identity> Agent::JoinOnce(const std::string& previous_host_id) {
   absl::Duration left = deadline - absl::Now();
   ENLIST_ASSIGN_OR_RETURN(enlist::join::v1::Result result,
                           RunJoin(channel, MakeClientInit(previous_host_id), solver_.get(), left));
-  ENLIST_ASSIGN_OR_RETURN(Identity id,
-                          MakeIdentity(std::move(result), keys_, deps_.clock->Now()));
+  ENLIST_ASSIGN_OR_RETURN(Identity id, MakeIdentity(std::move(result), keys_, deps_.clock->Now()));
   id.server = c.server();
   id.join_method = c.join_method;
   id.token_name = c.token_name;
@@ -157,22 +153,21 @@ absl::StatusOr<Identity> Agent::Join(const Identity* previous, int max_attempts)
     if (deps_.sleeper->stopped()) return absl::CancelledError("join: stopped");
     absl::StatusOr<Identity> id = JoinOnce(previous_host_id);
     if (id.ok()) {
-      deps_.logger->Info("Joined the cluster.",
-                         {{"identity", role},
-                          {"host_id", id->host_id()},
-                          {"renewed", id->host_id() == previous_host_id ? "true" : "false"},
-                          {"expires", absl::FormatTime(absl::RFC3339_sec, id->expires,
-                                                       absl::UTCTimeZone())},
-                          {"server", options_.config.server()}});
+      deps_.logger->Info(
+          "Joined the cluster.",
+          {{"identity", role},
+           {"host_id", id->host_id()},
+           {"renewed", id->host_id() == previous_host_id ? "true" : "false"},
+           {"expires", absl::FormatTime(absl::RFC3339_sec, id->expires, absl::UTCTimeZone())},
+           {"server", options_.config.server()}});
       return id;
     }
     LogJoinFailure(*deps_.logger, role, id.status());
     if (!IsRetryable(id.status().code())) {
-      deps_.logger->Error(
-          "Join failed with an error that retrying cannot fix, giving up.",
-          {{"identity", role},
-           {"code", absl::StatusCodeToString(id.status().code())},
-           {"error", std::string(id.status().message())}});
+      deps_.logger->Error("Join failed with an error that retrying cannot fix, giving up.",
+                          {{"identity", role},
+                           {"code", absl::StatusCodeToString(id.status().code())},
+                           {"error", std::string(id.status().message())}});
       return id.status();
     }
     if (max_attempts > 0 && attempt >= max_attempts) {

@@ -26,9 +26,9 @@
 namespace enlist::agent {
 namespace {
 
+using testing::FakeSleeper;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::FakeSleeper;
 using testing::ReservedPort;
 using testing::TestAuthServer;
 using testing::TestAuthServerOptions;
@@ -88,16 +88,25 @@ class AgentTest : public ::testing::Test {
         "version: v3\n"
         "teleport:\n"
         "  nodename: vm-1\n"
-        "  data_dir: ", data_dir_, "\n"
-        "  auth_server: ", address_, "\n"
+        "  data_dir: ",
+        data_dir_,
+        "\n"
+        "  auth_server: ",
+        address_,
+        "\n"
         "  join_params:\n"
-        "    token_name: ", token, "\n"
+        "    token_name: ",
+        token,
+        "\n"
         "    method: token\n"
         "    token:\n"
-        "      secret: ", testing::kTestSecret, "\n"
+        "      secret: ",
+        testing::kTestSecret,
+        "\n"
         "ssh_service: {enabled: true}\n"
         "enlist:\n"
-        "  ca_pin: ", pin_, "\n");
+        "  ca_pin: ",
+        pin_, "\n");
     auto c = config::ParseAgentConfig(yaml, "teleport.yaml");
     EXPECT_TRUE(c.ok()) << c.status();
     AgentOptions o;
@@ -304,7 +313,7 @@ TEST_F(AgentTest, CorruptIdentityIsReplacedByAFreshJoin) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
   auto id = agent->EnsureJoined(3);
   ASSERT_TRUE(id.ok()) << id.status();
-  EXPECT_NE(id->host_id(), first_id);  // nothing to renew from
+  EXPECT_NE(id->host_id(), first_id);                    // nothing to renew from
   EXPECT_EQ(agent->keys().tls_public_key_der, tls_key);  // keys kept
   EXPECT_EQ(log_.Count("level=WARN msg=\"The stored identity is unusable, joining again.\""), 1)
       << log_.All();
@@ -367,7 +376,9 @@ TEST_F(AgentTest, SeedAzureConfigBuildsAnAgent) {
   auto c = config::ParseAgentConfig(
       absl::StrCat("version: v3\n"
                    "teleport:\n"
-                   "  data_dir: ", data_dir_, "\n"
+                   "  data_dir: ",
+                   data_dir_,
+                   "\n"
                    "  join_params:\n"
                    "    token_name: azure-token\n"
                    "    method: azure\n"

@@ -14,16 +14,11 @@ TEST(BackoffTest, RetryableCodes) {
     bool retryable;
   };
   const Case kCases[] = {
-      {absl::StatusCode::kUnavailable, true},
-      {absl::StatusCode::kDeadlineExceeded, true},
-      {absl::StatusCode::kResourceExhausted, true},
-      {absl::StatusCode::kAborted, true},
-      {absl::StatusCode::kPermissionDenied, false},
-      {absl::StatusCode::kUnauthenticated, false},
-      {absl::StatusCode::kInvalidArgument, false},
-      {absl::StatusCode::kFailedPrecondition, false},
-      {absl::StatusCode::kNotFound, false},
-      {absl::StatusCode::kInternal, false},
+      {absl::StatusCode::kUnavailable, true},       {absl::StatusCode::kDeadlineExceeded, true},
+      {absl::StatusCode::kResourceExhausted, true}, {absl::StatusCode::kAborted, true},
+      {absl::StatusCode::kPermissionDenied, false}, {absl::StatusCode::kUnauthenticated, false},
+      {absl::StatusCode::kInvalidArgument, false},  {absl::StatusCode::kFailedPrecondition, false},
+      {absl::StatusCode::kNotFound, false},         {absl::StatusCode::kInternal, false},
       {absl::StatusCode::kCancelled, false},
   };
   for (const Case& c : kCases) {

@@ -297,13 +297,13 @@ int StatusCommand(const CommandLine& cl, const AgentOptions& o, std::FILE* out) 
     v.Set("data_dir", json::Value::String(data_dir));
     std::fprintf(out, "%s\n", json::Serialize(v).c_str());
   } else {
-    std::string text = absl::StrCat(
-        "host_id:     ", id->host_id(), "\n", "role:        ", id->role, "\n",
-        "join_method: ", id->join_method, "\n", "token_name:  ", id->token_name, "\n",
-        "server:      ", id->server, "\n", "joined_at:   ", TimeText(id->joined_at), "\n",
-        "expires:     ", TimeText(id->expires), "\n", "time_left:   ",
-        absl::FormatDuration(absl::Trunc(left, absl::Seconds(1))), "\n",
-        "valid:       ", valid ? "true" : "false (expired)", "\n");
+    std::string text =
+        absl::StrCat("host_id:     ", id->host_id(), "\n", "role:        ", id->role, "\n",
+                     "join_method: ", id->join_method, "\n", "token_name:  ", id->token_name, "\n",
+                     "server:      ", id->server, "\n", "joined_at:   ", TimeText(id->joined_at),
+                     "\n", "expires:     ", TimeText(id->expires), "\n",
+                     "time_left:   ", absl::FormatDuration(absl::Trunc(left, absl::Seconds(1))),
+                     "\n", "valid:       ", valid ? "true" : "false (expired)", "\n");
     std::fputs(text.c_str(), out);
   }
   return valid ? 0 : 1;
@@ -321,7 +321,8 @@ void StopOnSignals(StopSource* stop, log::Logger* logger) {
   std::thread([stop, logger] {
     int sig = 0;
     if (sigwait(&set, &sig) == 0) {
-      logger->Info("Received signal, stopping.", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      logger->Info("Received signal, stopping.",
+                   {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
       stop->Stop();
     }
   }).detach();
@@ -361,7 +362,8 @@ int RunCli(int argc, char** argv, std::FILE* out, std::FILE* err) {
   auto* logger = new log::Logger(log_settings->format, log_settings->level, err);
   auto* stop = new StopSource();
   StopOnSignals(stop, logger);
-  for (const std::string& note : options->config.notes) logger->Info("Config note.", {{"note", note}});
+  for (const std::string& note : options->config.notes)
+    logger->Info("Config note.", {{"note", note}});
 
   join::AgentRegistry methods;
   if (absl::Status s = RegisterBuiltinAgentMethods(methods, logger); !s.ok()) {
@@ -387,7 +389,8 @@ int RunCli(int argc, char** argv, std::FILE* out, std::FILE* err) {
     }
     absl::StatusOr<Identity> id = (*agent)->Join(current.ok() ? &*current : nullptr, max_attempts);
     if (!id.ok()) {
-      std::fprintf(err, "enlist-agent: join failed: %s\n", std::string(id.status().message()).c_str());
+      std::fprintf(err, "enlist-agent: join failed: %s\n",
+                   std::string(id.status().message()).c_str());
       return 1;
     }
     return 0;

@@ -45,8 +45,8 @@ const char kSeedConfig[] =
     "  enabled: false\n";
 
 TEST(CommandLineTest, ParsesBothFlagForms) {
-  auto cl = ParseCommandLine({"join", "--config", "/etc/x.yaml", "--ca-pin=sha256:1",
-                              "--ca-pin", "sha256:2", "--max-attempts=3"});
+  auto cl = ParseCommandLine({"join", "--config", "/etc/x.yaml", "--ca-pin=sha256:1", "--ca-pin",
+                              "sha256:2", "--max-attempts=3"});
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(cl->command, "join");
   EXPECT_EQ(cl->config_path, "/etc/x.yaml");
@@ -100,12 +100,31 @@ TEST(BuildAgentOptionsTest, SeedConfigVerbatim) {
 
 TEST(BuildAgentOptionsTest, FlagsOverrideConfig) {
   std::string path = WriteConfig(kSeedConfig);
-  auto o = BuildAgentOptions(*ParseCommandLine(
-      {"join", "--config", path, "--auth-server", "auth.internal:3025", "--data-dir", "/tmp/d",
-       "--ca-pin", kPin, "--ca-file", "/etc/enlist/ca.pem", "--token", "boot", "--join-method",
-       "token", "--ssh-host-cert-path", "/etc/ssh/cert.pub", "--max-attempts", "4",
-       "--tls-key-type", "ed25519", "--tls-server-name", "auth.example.com",
-       "--attempt-timeout", "5s"}));
+  auto o = BuildAgentOptions(*ParseCommandLine({"join",
+                                                "--config",
+                                                path,
+                                                "--auth-server",
+                                                "auth.internal:3025",
+                                                "--data-dir",
+                                                "/tmp/d",
+                                                "--ca-pin",
+                                                kPin,
+                                                "--ca-file",
+                                                "/etc/enlist/ca.pem",
+                                                "--token",
+                                                "boot",
+                                                "--join-method",
+                                                "token",
+                                                "--ssh-host-cert-path",
+                                                "/etc/ssh/cert.pub",
+                                                "--max-attempts",
+                                                "4",
+                                                "--tls-key-type",
+                                                "ed25519",
+                                                "--tls-server-name",
+                                                "auth.example.com",
+                                                "--attempt-timeout",
+                                                "5s"}));
   ASSERT_TRUE(o.ok()) << o.status();
   const config::AgentConfig& c = o->config;
   EXPECT_EQ(c.auth_server, "auth.internal:3025");
@@ -175,7 +194,8 @@ TEST(BuildAgentOptionsTest, ConfigErrors) {
 }
 
 TEST(LogSettingsTest, Parses) {
-  auto s = BuildLogSettings(*ParseCommandLine({"run", "--log-format", "json", "--log-level", "warn"}));
+  auto s =
+      BuildLogSettings(*ParseCommandLine({"run", "--log-format", "json", "--log-level", "warn"}));
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->format, log::Format::kJson);
   EXPECT_EQ(s->level, log::Level::kWarn);

@@ -66,17 +66,24 @@ class BinaryTest : public ::testing::Test {
         "version: v3\n"
         "teleport:\n"
         "  nodename: vm-1\n"
-        "  data_dir: ", data_dir_, "\n"
-        "  auth_server: ", address_, "\n"
+        "  data_dir: ",
+        data_dir_,
+        "\n"
+        "  auth_server: ",
+        address_,
+        "\n"
         "  join_params:\n"
         "    token_name: boot\n"
         "    method: token\n"
         "    token:\n"
-        "      secret: ", testing::kTestSecret, "\n"
+        "      secret: ",
+        testing::kTestSecret,
+        "\n"
         "ssh_service:\n"
         "  enabled: true\n"
         "enlist:\n"
-        "  ca_pin: ", pin_, "\n");
+        "  ca_pin: ",
+        pin_, "\n");
     EXPECT_TRUE(WriteFileAtomic(path, yaml).ok());
     return path;
   }
@@ -123,10 +130,10 @@ TEST_F(BinaryTest, StatusWithoutIdentity) {
   EXPECT_EQ(Run({"status", "--data-dir", data_dir_, "--config", "/nonexistent.yaml"}, &out, &err),
             1);
   EXPECT_THAT(out, HasSubstr(absl::StrCat("no valid identity in ", data_dir_)));
-  EXPECT_EQ(Run({"status", "--data-dir", data_dir_, "--config", "/nonexistent.yaml", "--format",
-                 "json"},
-                &out, &err),
-            1);
+  EXPECT_EQ(
+      Run({"status", "--data-dir", data_dir_, "--config", "/nonexistent.yaml", "--format", "json"},
+          &out, &err),
+      1);
   EXPECT_THAT(out, HasSubstr("\"valid\":false"));
 }
 

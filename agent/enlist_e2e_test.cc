@@ -21,8 +21,8 @@ namespace enlist::agent {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::NewTestDir;
+using ::testing::Not;
 using testing::Process;
 using testing::ReservedPort;
 using testing::RunfilePath;
@@ -78,14 +78,17 @@ class E2eTest : public ::testing::Test {
     ASSERT_THAT(pin_, ::testing::StartsWith("sha256:")) << log;
     if (tokens_created_) return;
     const std::string tokens = auth_dir_ + "-tokens.yaml";
-    ASSERT_TRUE(WriteFileAtomic(
-                    tokens, absl::StrCat("kind: token\nversion: v2\nmetadata: {name: boot}\n"
-                                         "spec: {roles: [Node], join_method: token, token: "
-                                         "{secret: ", kSecret, "}}\n---\n"
-                                         "kind: token\nversion: v2\nmetadata: {name: proxies}\n"
-                                         "spec: {roles: [Proxy], join_method: token, token: "
-                                         "{secret: ", kSecret, "}}\n"))
-                    .ok());
+    ASSERT_TRUE(
+        WriteFileAtomic(tokens, absl::StrCat("kind: token\nversion: v2\nmetadata: {name: boot}\n"
+                                             "spec: {roles: [Node], join_method: token, token: "
+                                             "{secret: ",
+                                             kSecret,
+                                             "}}\n---\n"
+                                             "kind: token\nversion: v2\nmetadata: {name: proxies}\n"
+                                             "spec: {roles: [Proxy], join_method: token, token: "
+                                             "{secret: ",
+                                             kSecret, "}}\n"))
+            .ok());
     std::string out, err;
     ASSERT_EQ(RunProcess(CtlBin(), {"--data-dir", auth_dir_, "create", "-f", tokens}, &out, &err),
               0)
@@ -106,17 +109,26 @@ class E2eTest : public ::testing::Test {
     EXPECT_TRUE(WriteFileAtomic(path, absl::StrCat("version: v3\n"
                                                    "teleport:\n"
                                                    "  nodename: vm-e2e\n"
-                                                   "  data_dir: ", vm_dir_, "/data\n"
+                                                   "  data_dir: ",
+                                                   vm_dir_,
+                                                   "/data\n"
                                                    "  join_params:\n"
-                                                   "    token_name: ", token, "\n"
+                                                   "    token_name: ",
+                                                   token,
+                                                   "\n"
                                                    "    method: token\n"
                                                    "    token:\n"
-                                                   "      secret_file: ", vm_dir_, "/secret\n"
-                                                   "  auth_server: ", address_, "\n"
+                                                   "      secret_file: ",
+                                                   vm_dir_,
+                                                   "/secret\n"
+                                                   "  auth_server: ",
+                                                   address_,
+                                                   "\n"
                                                    "ssh_service:\n"
                                                    "  enabled: true\n"
                                                    "enlist:\n"
-                                                   "  ca_pin: ", pin_, "\n"))
+                                                   "  ca_pin: ",
+                                                   pin_, "\n"))
                     .ok());
     return path;
   }

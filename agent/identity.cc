@@ -68,8 +68,7 @@ absl::StatusOr<Identity> MakeIdentity(enlist::join::v1::Result result, const Hos
 
   Identity id;
   id.joined_at = joined_at;
-  ENLIST_ASSIGN_OR_RETURN(id.not_before,
-                          crypto::Asn1TimeToTime(X509_get0_notBefore(leaf->get())));
+  ENLIST_ASSIGN_OR_RETURN(id.not_before, crypto::Asn1TimeToTime(X509_get0_notBefore(leaf->get())));
   ENLIST_ASSIGN_OR_RETURN(id.expires, crypto::Asn1TimeToTime(X509_get0_notAfter(leaf->get())));
   if (result.has_expires()) id.expires = std::min(id.expires, FromTimestamp(result.expires()));
   id.result = std::move(result);
@@ -99,8 +98,8 @@ absl::Status IdentityStore::Save(const Identity& identity) const {
     absl::Status s = WriteFileAtomic(ssh_host_cert_path_,
                                      absl::StrCat(identity.result.ssh_host_cert(), "\n"), 0644);
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("identity: writing the SSH host certificate: ",
-                                                 s.message()));
+      return absl::Status(
+          s.code(), absl::StrCat("identity: writing the SSH host certificate: ", s.message()));
     }
   }
   absl::Status s = WriteFileAtomic(path_, data, 0600);
@@ -124,11 +123,11 @@ absl::StatusOr<Identity> IdentityStore::Load(const HostKeys& keys) const {
     return absl::DataLossError(absl::StrCat("identity: ", path_, ": corrupt: cannot parse"));
   }
   if (stored.format_version() != kFormatVersion) {
-    return absl::DataLossError(absl::StrCat("identity: ", path_, ": corrupt: unknown format ",
-                                            stored.format_version()));
+    return absl::DataLossError(
+        absl::StrCat("identity: ", path_, ": corrupt: unknown format ", stored.format_version()));
   }
-  absl::StatusOr<Identity> id = MakeIdentity(std::move(*stored.mutable_result()), keys,
-                                             FromTimestamp(stored.joined_at()));
+  absl::StatusOr<Identity> id =
+      MakeIdentity(std::move(*stored.mutable_result()), keys, FromTimestamp(stored.joined_at()));
   if (!id.ok()) {
     absl::string_view why = absl::StripPrefix(id.status().message(), "identity: ");
     if (absl::IsFailedPrecondition(id.status())) {

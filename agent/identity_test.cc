@@ -44,8 +44,8 @@ class IdentityTest : public ::testing::Test {
     auto ca = ca::ClusterCa::LoadOrCreate(NewDir(), "test", RealClock::Get());
     ASSERT_TRUE(ca.ok()) << ca.status();
     ca_ = std::move(*ca);
-    issuer_ = std::make_unique<ca::CaHostIssuer>(ca_.get(), &RealClock::Get(),
-                                                 ca::HostIssuerOptions());
+    issuer_ =
+        std::make_unique<ca::CaHostIssuer>(ca_.get(), &RealClock::Get(), ca::HostIssuerOptions());
     dir_ = NewDir();
     auto keys = LoadOrCreateHostKeys(dir_, TlsKeyType::kEcdsaP256);
     ASSERT_TRUE(keys.ok()) << keys.status();

@@ -27,8 +27,8 @@ absl::string_view KeyTypeOf(const EVP_PKEY& key) {
 
 bool IsP256(const EVP_PKEY& key) {
   if (EVP_PKEY_id(&key) != EVP_PKEY_EC) return false;
-  // EVP_PKEY_get0_EC_KEY is deprecated in OpenSSL 3 but is the accessor
-  // BoringSSL shares; the curve check needs nothing else.
+    // EVP_PKEY_get0_EC_KEY is deprecated in OpenSSL 3 but is the accessor
+    // BoringSSL shares; the curve check needs nothing else.
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"

@@ -46,8 +46,7 @@ struct HostKeys {
 // another type than `tls_key_type`, is kFailedPrecondition naming the file
 // (the operator decides whether to remove it). kUnavailable for I/O errors.
 // Thread-compatible: one process owns a data directory.
-absl::StatusOr<HostKeys> LoadOrCreateHostKeys(const std::string& data_dir,
-                                              TlsKeyType tls_key_type);
+absl::StatusOr<HostKeys> LoadOrCreateHostKeys(const std::string& data_dir, TlsKeyType tls_key_type);
 
 // Loads existing keys from `data_dir` without generating anything (for
 // read-only commands such as `status`). kNotFound when a key file is

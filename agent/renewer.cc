@@ -29,10 +29,9 @@ absl::Status Renewer::Run() {
 
   for (;;) {
     absl::Time renew_at = current.RenewAt(fraction);
-    logger.Info("Next identity renewal scheduled.",
-                {{"host_id", current.host_id()},
-                 {"renew_at", TimeText(renew_at)},
-                 {"expires", TimeText(current.expires)}});
+    logger.Info("Next identity renewal scheduled.", {{"host_id", current.host_id()},
+                                                     {"renew_at", TimeText(renew_at)},
+                                                     {"expires", TimeText(current.expires)}});
     if (!sleeper->Sleep(renew_at - deps.clock->Now())) return absl::OkStatus();
 
     for (;;) {
@@ -50,9 +49,9 @@ absl::Status Renewer::Run() {
       if (sleeper->stopped()) return absl::OkStatus();
       // A final error (Join retries the others itself).
       if (!current.Valid(deps.clock->Now())) {
-        logger.Error("Renewal failed and the identity has expired.",
-                     {{"host_id", current.host_id()},
-                      {"error", std::string(next.status().message())}});
+        logger.Error(
+            "Renewal failed and the identity has expired.",
+            {{"host_id", current.host_id()}, {"error", std::string(next.status().message())}});
         return next.status();
       }
       absl::Duration wait = agent_->options().backoff.max;

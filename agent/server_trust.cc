@@ -170,7 +170,8 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view addr
       host = std::string(address);  // bare host (or an unbracketed IPv6 literal)
     }
   }
-  if (host.empty()) return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\": no host"));
+  if (host.empty())
+    return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\": no host"));
   int port = default_port;
   if (has_port) {
     if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535) {
@@ -226,13 +227,15 @@ absl::StatusOr<std::vector<std::string>> FetchServerCertificates(const std::stri
     out.push_back(std::move(der));
   }
   SSL_shutdown(ssl.get());  // best effort, non-blocking
-  if (out.empty()) return absl::UnavailableError(absl::StrCat(what, ": server sent no certificate"));
+  if (out.empty())
+    return absl::UnavailableError(absl::StrCat(what, ": server sent no certificate"));
   return out;
 }
 
 absl::StatusOr<std::string> SelectPinnedCa(const std::vector<std::string>& chain_der,
                                            const std::vector<std::string>& pins) {
-  if (chain_der.empty()) return absl::InvalidArgumentError("ca pin: the server sent no certificate");
+  if (chain_der.empty())
+    return absl::InvalidArgumentError("ca pin: the server sent no certificate");
   std::vector<crypto::X509Ptr> certs;
   for (const std::string& der : chain_der) {
     absl::StatusOr<crypto::X509Ptr> c = crypto::ParseCertificateDer(der);
@@ -252,15 +255,14 @@ absl::StatusOr<std::string> SelectPinnedCa(const std::vector<std::string>& chain
     EVP_PKEY* key = X509_get0_pubkey(cert.get());
     if (key == nullptr || X509_verify(certs[0].get(), key) != 1) {
       ERR_clear_error();
-      return absl::UnauthenticatedError(absl::StrCat(
-          "ca pin: the certificate matching ", pin, " did not sign the server's certificate"));
+      return absl::UnauthenticatedError(absl::StrCat("ca pin: the certificate matching ", pin,
+                                                     " did not sign the server's certificate"));
     }
     return CertPem(*cert);
   }
-  return absl::UnauthenticatedError(
-      absl::StrCat("ca pin: the server's certificates match no pinned CA: expected ",
-                   absl::StrJoin(wanted, " or "), ", server offered ",
-                   absl::StrJoin(offered, ", ")));
+  return absl::UnauthenticatedError(absl::StrCat(
+      "ca pin: the server's certificates match no pinned CA: expected ",
+      absl::StrJoin(wanted, " or "), ", server offered ", absl::StrJoin(offered, ", ")));
 }
 
 ServerTrust::ServerTrust(ServerTrustOptions options, log::Logger* logger)
@@ -296,9 +298,9 @@ absl::StatusOr<std::string> ServerTrust::FromCaFile() {
       return CertPem(*cert);
     }
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "ca_file ", options_.ca_file, ": no certificate matches ca_pin ",
-      absl::StrJoin(options_.ca_pins, " or ")));
+  return absl::FailedPreconditionError(absl::StrCat("ca_file ", options_.ca_file,
+                                                    ": no certificate matches ca_pin ",
+                                                    absl::StrJoin(options_.ca_pins, " or ")));
 }
 
 std::string ServerTrust::CachedRoots() {
@@ -339,7 +341,8 @@ absl::StatusOr<std::string> ServerTrust::ResolveRoots(absl::Time deadline) {
     absl::Status s = MakeDirs(options_.data_dir, 0700);
     if (s.ok()) s = WriteFileAtomic(path, pem, 0600);
     // The pin was checked; a failed cache write only costs a handshake later.
-    if (!s.ok()) logger_->Warn("Cannot cache the CA certificate.", {{"error", std::string(s.message())}});
+    if (!s.ok())
+      logger_->Warn("Cannot cache the CA certificate.", {{"error", std::string(s.message())}});
   }
   logger_->Info("Server CA certificate matches ca_pin.", {{"server", options_.server}});
   return pem;

@@ -100,8 +100,8 @@ void Process::Signal(int sig) {
 std::string Process::out() const { return Read(out_path_); }
 std::string Process::err() const { return Read(err_path_); }
 
-int RunProcess(const std::string& program, const std::vector<std::string>& args,
-               std::string* out, std::string* err) {
+int RunProcess(const std::string& program, const std::vector<std::string>& args, std::string* out,
+               std::string* err) {
   Process p(program, args);
   int code = p.Wait();
   if (out != nullptr) *out = p.out();

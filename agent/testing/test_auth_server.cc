@@ -66,9 +66,9 @@ absl::StatusOr<std::unique_ptr<TestAuthServer>> TestAuthServer::Start(
   profile.server_auth = true;
   profile.not_before = absl::Now() - absl::Minutes(5);
   profile.not_after = absl::Now() + absl::Hours(24);
-  ENLIST_ASSIGN_OR_RETURN(crypto::X509Ptr leaf,
-                          ca::IssueCertificate(profile, *key, &s->ca_->tls_cert(),
-                                               s->ca_->tls_key()));
+  ENLIST_ASSIGN_OR_RETURN(
+      crypto::X509Ptr leaf,
+      ca::IssueCertificate(profile, *key, &s->ca_->tls_cert(), s->ca_->tls_key()));
   ENLIST_ASSIGN_OR_RETURN(std::string leaf_pem, ca::CertificatePem(*leaf));
   ENLIST_ASSIGN_OR_RETURN(std::string key_pem, ca::PrivateKeyPem(*key));
   grpc::SslServerCredentialsOptions ssl;
