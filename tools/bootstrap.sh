@@ -15,7 +15,7 @@ PACKAGES=(
   # Fuzzing (--config=fuzz) with clang's libFuzzer.
   clang libclang-rt-14-dev
   # Tests check issued certificates with the real tools.
-  openssl openssh-client
+  openssl openssh-client openssh-server
 )
 
 missing=()
