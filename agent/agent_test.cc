@@ -371,6 +371,28 @@ TEST_F(AgentTest, FailedRenewalKeepsTheIdentityOnDisk) {
   EXPECT_TRUE(agent->LoadIdentity().ok());
 }
 
+TEST_F(AgentTest, FinalRenewalErrorsRetryUntilExpiryThenFail) {
+  TestAuthServerOptions so;
+  so.clock = &clock_;
+  so.renewal_error = absl::PermissionDeniedError("join: renewals are off");
+  StartServer(so);
+  auto agent = NewAgent(Options());
+  Renewer renewer(agent.get());
+  std::string first_bytes;
+  renewer.set_on_identity([&](const Identity&) { first_bytes = IdentityBytes(); });
+  absl::Status s = renewer.Run();
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(s.message(), "join: renewals are off");
+  // The working identity was never touched while renewals failed.
+  EXPECT_EQ(IdentityBytes(), first_bytes);
+  // Renewal at 30 min, then one retry a minute until the 1 h expiry.
+  std::vector<absl::Duration> sleeps = sleeper_.sleeps();
+  ASSERT_GE(sleeps.size(), 30u);
+  EXPECT_EQ(sleeps[1], absl::Seconds(60));
+  EXPECT_GE(log_.Count("level=WARN msg=\"Renewal failed, keeping the current identity.\""), 29);
+  EXPECT_EQ(log_.Count("msg=\"Renewal failed and the identity has expired.\""), 1);
+}
+
 TEST_F(AgentTest, SeedAzureConfigBuildsAnAgent) {
   // The seed's config, verbatim: the built-in registry has the azure method.
   auto c = config::ParseAgentConfig(

@@ -31,7 +31,10 @@ absl::StatusOr<std::unique_ptr<TestAuthServer>> TestAuthServer::Start(
   ca::HostIssuerOptions issuer_options;
   issuer_options.ttl = options.ttl;
   bool keep = options.keep_host_id;
-  issuer_options.may_keep_host_id = [keep](const std::string&, const join::IssueRequest&) {
+  absl::Status renewal_error = options.renewal_error;
+  issuer_options.may_keep_host_id = [keep, renewal_error](const std::string&,
+                                                          const join::IssueRequest&) {
+    if (!renewal_error.ok()) return absl::StatusOr<bool>(renewal_error);
     return absl::StatusOr<bool>(keep);
   };
   TestAuthServer* raw = s.get();

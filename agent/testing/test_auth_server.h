@@ -36,6 +36,8 @@ struct TestAuthServerOptions {
   absl::Duration ttl = absl::Hours(1);
   // Whether a renewing agent keeps its host id (the issuer's policy).
   bool keep_host_id = true;
+  // When not OK, every renewal (a join with previous_host_id) fails with it.
+  absl::Status renewal_error;
   // Port on 127.0.0.1; 0 lets the OS choose.
   int port = 0;
   // Token YAML documents.
