@@ -72,6 +72,28 @@ TEST_F(CaToolsTest, OpensslVerifiesHostCertificate) {
   EXPECT_THAT(out, HasSubstr("\"join_method\":\"azure\""));
 }
 
+TEST_F(CaToolsTest, OpensslReadsAuthorityInfoAccess) {
+  auto key = *GenerateP256Key();
+  CertProfile p;
+  p.common_name = "eastus.metadata.azure.com";
+  p.dns_names = {"eastus.metadata.azure.com"};
+  p.ca_issuer_urls = {"http://127.0.0.1:8080/pkiops/certs/issuing-ca.crt",
+                      "http://www.microsoft.com/pkiops/certs/other.crt"};
+  p.not_before = absl::Now() - absl::Minutes(1);
+  p.not_after = absl::Now() + absl::Hours(8);
+  auto cert = IssueCertificate(p, *key, ca_cert_.get(), *ca_key_);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/aia.pem", *CertificatePem(**cert)).ok());
+  int rc = 0;
+  std::string out = RunTool("openssl x509 -noout -text -in " + dir_ + "/aia.pem", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("Authority Information Access"));
+  EXPECT_THAT(out, HasSubstr("CA Issuers - URI:http://127.0.0.1:8080/pkiops/certs/issuing-ca.crt"));
+  EXPECT_THAT(out, HasSubstr("CA Issuers - URI:http://www.microsoft.com/pkiops/certs/other.crt"));
+  out = RunTool("openssl verify -CAfile " + dir_ + "/ca.pem " + dir_ + "/aia.pem", &rc);
+  EXPECT_EQ(rc, 0) << out;
+}
+
 TEST_F(CaToolsTest, OpensslRejectsCertificateFromAnotherCa) {
   auto other_key = *GenerateP256Key();
   CertProfile p;

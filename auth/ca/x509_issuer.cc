@@ -266,6 +266,34 @@ absl::StatusOr<X509Ptr> IssueCertificate(const CertProfile& profile, const EVP_P
     if (!good || ok != 1) return Fail("adding subject alt names");
   }
 
+  if (!profile.ca_issuer_urls.empty()) {
+    AUTHORITY_INFO_ACCESS* aia = sk_ACCESS_DESCRIPTION_new_null();
+    if (aia == nullptr) return Fail("allocating authority info access");
+    bool good = true;
+    for (const std::string& url : profile.ca_issuer_urls) {
+      ACCESS_DESCRIPTION* ad = ACCESS_DESCRIPTION_new();
+      ASN1_IA5STRING* s = ASN1_IA5STRING_new();
+      if (ad == nullptr || s == nullptr ||
+          ASN1_STRING_set(s, url.data(), static_cast<int>(url.size())) != 1) {
+        ACCESS_DESCRIPTION_free(ad);
+        ASN1_IA5STRING_free(s);
+        good = false;
+        break;
+      }
+      ASN1_OBJECT_free(ad->method);
+      ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
+      GENERAL_NAME_set0_value(ad->location, GEN_URI, s);
+      if (sk_ACCESS_DESCRIPTION_push(aia, ad) == 0) {
+        ACCESS_DESCRIPTION_free(ad);
+        good = false;
+        break;
+      }
+    }
+    ok = good ? X509_add1_ext_i2d(cert.get(), NID_info_access, aia, 0, X509V3_ADD_DEFAULT) : 0;
+    AUTHORITY_INFO_ACCESS_free(aia);
+    if (ok != 1) return Fail("adding authority info access");
+  }
+
   if (profile.join_extension_json.has_value()) {
     const uint8_t* oid_der = kJoinExtensionOidDer;
     ASN1_OBJECT* oid = d2i_ASN1_OBJECT(nullptr, &oid_der, sizeof(kJoinExtensionOidDer));

@@ -32,6 +32,9 @@ struct CertProfile {
   std::vector<std::string> dns_names;
   std::vector<std::string> ip_addresses;  // textual IPv4/IPv6
   std::vector<std::string> uris;
+  // Authority Information Access caIssuers URIs (RFC 5280 section 4.2.2.1),
+  // in order; none: no AIA extension.
+  std::vector<std::string> ca_issuer_urls;
   bool is_ca = false;
   bool server_auth = false;
   bool client_auth = false;
