@@ -16,6 +16,7 @@
 #include "core/http/curl_http_client.h"
 #include "core/http/fake_http_client.h"
 #include "core/http/test_http_server.h"
+#include "core/util/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "methods/azure/agent/azure_agent_method.h"
@@ -394,6 +395,18 @@ TEST(ChainWalkLoopbackTest, CycleForeignHostAndSelfSignedStop) {
   EXPECT_EQ(out.status().message(),
             absl::StrCat("fetching intermediate certificate: Get \"", base,
                          "x.crt\": unexpected HTTP status 404"));
+}
+
+// The example of docs/azure.md (testdata/azure/agent.yaml) stays valid.
+TEST(AgentMethodTest, DocsExampleParses) {
+  absl::StatusOr<std::string> yaml = ReadFileCapped("testdata/azure/agent.yaml", 1 << 16);
+  ASSERT_TRUE(yaml.ok()) << yaml.status();
+  AzureAgentDeps deps;
+  deps.imds_http = std::make_shared<http::FakeHttpClient>();
+  deps.web_http = std::make_shared<http::FakeHttpClient>();
+  join::SolverOptions o;
+  o.settings = *config::YamlNode::ParseOne(*yaml, "agent.yaml");
+  EXPECT_TRUE(AzureAgentMethod(deps).NewSolver(o).ok());
 }
 
 TEST(AgentMethodTest, Options) {

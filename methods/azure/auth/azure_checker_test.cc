@@ -14,7 +14,9 @@
 #include "absl/strings/str_replace.h"
 #include "core/config/yaml.h"
 #include "core/http/fake_http_client.h"
+#include "core/token/token_resource.h"
 #include "core/util/clock.h"
+#include "core/util/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "methods/azure/auth/azure_auth_method.h"
@@ -620,6 +622,24 @@ TEST(CheckerConfigTest, CloudPresetsAndOverrides) {
   absl::StatusOr<AzureCheckerConfig> d = ParseCheckerConfig(std::nullopt);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->cloud.name, "public");
+}
+
+// The examples of docs/azure.md (testdata/azure) stay valid.
+TEST(DocsExamplesTest, TokenAndAuthSettingsParse) {
+  absl::StatusOr<std::string> auth = ReadFileCapped("testdata/azure/auth.yaml", 1 << 16);
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  absl::StatusOr<AzureCheckerConfig> c =
+      ParseCheckerConfig(*config::YamlNode::ParseOne(*auth, "auth.yaml"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->arm_audiences.size(), 2u);
+  absl::StatusOr<std::string> token = ReadFileCapped("testdata/azure/token.yaml", 1 << 16);
+  ASSERT_TRUE(token.ok()) << token.status();
+  join::AuthRegistry registry;
+  ASSERT_TRUE(RegisterAzureAuth(registry, std::make_shared<http::FakeHttpClient>()).ok());
+  absl::StatusOr<std::vector<token::TokenResource>> tokens =
+      token::ParseTokens(*token, "token.yaml", registry);
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  ASSERT_EQ(tokens->size(), 1u);
 }
 
 TEST(TokenSpecTest, StrictRoundTrip) {
