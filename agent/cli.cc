@@ -182,6 +182,14 @@ absl::StatusOr<AgentOptions> BuildAgentOptions(const CommandLine& cl) {
   ENLIST_ASSIGN_OR_RETURN(o.config, LoadConfig(cl));
   config::AgentConfig& c = o.config;
   o.max_attempts = cl.command == "join" ? kDefaultJoinAttempts : 0;
+  // The config file's `enlist:` settings first; flags below override them.
+  if (!c.tls_key_type.empty()) {
+    absl::StatusOr<TlsKeyType> t = ParseTlsKeyType(c.tls_key_type);
+    if (!t.ok()) return t.status();
+    o.tls_key_type = *t;
+  }
+  if (!c.tls_server_name.empty()) o.tls_server_name = c.tls_server_name;
+  if (c.renew_fraction.has_value()) o.renew_fraction = *c.renew_fraction;
 
   auto non_empty = [&](const char* flag) -> absl::StatusOr<std::optional<std::string>> {
     std::optional<std::string> v = cl.Get(flag);

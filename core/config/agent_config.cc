@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/util/status_macros.h"
 
@@ -95,11 +96,26 @@ absl::Status ParseEnlist(const YamlNode& e, AgentConfig* c) {
       ENLIST_ASSIGN_OR_RETURN(c->role, NonEmptyString(value));
     } else if (key == "ssh_host_cert_path") {
       ENLIST_ASSIGN_OR_RETURN(c->ssh_host_cert_path, NonEmptyString(value));
+    } else if (key == "tls_key_type") {
+      ENLIST_ASSIGN_OR_RETURN(c->tls_key_type, NonEmptyString(value));
+      if (c->tls_key_type != "ecdsa-p256" && c->tls_key_type != "ed25519") {
+        return value.Invalid("expected ecdsa-p256 or ed25519");
+      }
+    } else if (key == "tls_server_name") {
+      ENLIST_ASSIGN_OR_RETURN(c->tls_server_name, NonEmptyString(value));
+    } else if (key == "renew_fraction") {
+      ENLIST_ASSIGN_OR_RETURN(std::string text, NonEmptyString(value));
+      double f = 0;
+      if (!absl::SimpleAtod(text, &f) || !(f > 0) || !(f < 1)) {
+        return value.Invalid("expected a number between 0 and 1 (exclusive)");
+      }
+      c->renew_fraction = f;
     } else if (key == c->join_method) {
       c->method_settings = value;
     } else {
       return value.Invalid(absl::StrCat(
-          "unknown field (allowed: ca_pin, ca_file, data_dir, role, ssh_host_cert_path, ",
+          "unknown field (allowed: ca_pin, ca_file, data_dir, role, ssh_host_cert_path, "
+          "tls_key_type, tls_server_name, renew_fraction, ",
           c->join_method.empty() ? "<join method>" : c->join_method, ")"));
     }
   }

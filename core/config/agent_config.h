@@ -18,6 +18,9 @@
 //     data_dir: /var/lib/enlist
 //     role: Node
 //     ssh_host_cert_path: /etc/ssh/ssh_host_ed25519_key-cert.pub
+//     tls_key_type: ecdsa-p256            # or ed25519
+//     tls_server_name: auth.example.com   # TLS name override
+//     renew_fraction: 0.5                 # renew after this part of the TTL
 //     azure: {imds_url: ..., ...}         # the method's settings
 #ifndef ENLIST_CORE_CONFIG_AGENT_CONFIG_H_
 #define ENLIST_CORE_CONFIG_AGENT_CONFIG_H_
@@ -46,6 +49,9 @@ struct AgentConfig {
   std::vector<std::string> ca_pins;         // "sha256:<64 hex>"
   std::string ca_file;
   std::string ssh_host_cert_path;
+  std::string tls_key_type;                 // "", "ecdsa-p256" or "ed25519"
+  std::string tls_server_name;
+  std::optional<double> renew_fraction;     // in (0, 1)
   // Sections and keys that were accepted but do nothing in Enlist, e.g.
   // "ssh_service: accepted, not used by Enlist".
   std::vector<std::string> notes;

@@ -41,12 +41,16 @@ TEST(AgentConfigTest, EnlistSectionAddsOwnKeys) {
   auto c = ParseAgentConfig(
       "version: v3\nteleport:\n  join_params: {token_name: t, method: token}\n"
       "  auth_server: 127.0.0.1:3025\nenlist:\n  ca_pin: " + pin +
-          "\n  data_dir: /tmp/x\n  token: {secret_file: /s}\n",
+          "\n  data_dir: /tmp/x\n  token: {secret_file: /s}\n"
+          "  tls_key_type: ed25519\n  tls_server_name: auth.internal\n  renew_fraction: 0.25\n",
       "c.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->ca_pins, std::vector<std::string>{pin});
   EXPECT_EQ(c->data_dir, "/tmp/x");
   EXPECT_TRUE(c->method_settings.has_value());
+  EXPECT_EQ(c->tls_key_type, "ed25519");
+  EXPECT_EQ(c->tls_server_name, "auth.internal");
+  EXPECT_EQ(c->renew_fraction, 0.25);
   EXPECT_FALSE(c->join_params.has_value());
 }
 
@@ -94,6 +98,14 @@ INSTANTIATE_TEST_SUITE_P(
                   "version: v3\nteleport:\n  join_params: {token_name: t, method: azure}\n"
                   "  auth_servers: [a:1]\n",
                   "with version v3 use auth_server"},
+        BadConfig{"renew_fraction",
+                  "version: v3\nteleport:\n  join_params: {token_name: t, method: azure}\n"
+                  "  auth_server: a:1\nenlist: {renew_fraction: 1.5}\n",
+                  "enlist.renew_fraction: expected a number between 0 and 1"},
+        BadConfig{"tls_key_type",
+                  "version: v3\nteleport:\n  join_params: {token_name: t, method: azure}\n"
+                  "  auth_server: a:1\nenlist: {tls_key_type: rsa}\n",
+                  "enlist.tls_key_type: expected ecdsa-p256 or ed25519"},
         BadConfig{"syntax", "version: v3\nteleport: [\n", "c.yaml:"}),
     [](const auto& info) { return std::string(info.param.name); });
 

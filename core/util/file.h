@@ -18,7 +18,8 @@ absl::StatusOr<std::string> ReadFileCapped(const std::string& path, size_t max_b
 // Writes `data` to `path` through a temporary file in the same directory:
 // write, fsync, chmod `mode`, rename over `path`, fsync the directory.
 // On failure the previous content of `path` is untouched and the temporary
-// file removed. kUnavailable with the failing step and errno text.
+// file removed. kNotFound when the directory does not exist, kUnavailable for
+// other errors; the message names the failing step and the errno text.
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, int mode = 0600);
 
 // Creates `dir` and missing parents with `mode`; OK if it exists.
