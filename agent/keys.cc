@@ -115,6 +115,13 @@ absl::StatusOr<HostKeys> LoadOrCreateHostKeys(const std::string& data_dir,
                      " key, expected Ed25519; remove the file to generate a new key"));
   }
 
+  // sshd reads only OpenSSH's own format for Ed25519 host keys.
+  const std::string host_key_path = absl::StrCat(data_dir, "/", kSshHostKeyFile);
+  if (keys.generated || !ReadFileCapped(host_key_path, 64 * 1024).ok()) {
+    ENLIST_ASSIGN_OR_RETURN(std::string openssh, ca::SshPrivateKeyOpenssh(*keys.ssh_key, "enlist"));
+    ENLIST_RETURN_IF_ERROR(WriteFileAtomic(host_key_path, openssh, 0600));
+  }
+
   ENLIST_ASSIGN_OR_RETURN(keys.tls_public_key_der, ca::PublicKeyDer(*keys.tls_key));
   ENLIST_ASSIGN_OR_RETURN(keys.ssh_public_key_line, ca::SshPublicKeyLine(*keys.ssh_key, "enlist"));
   return keys;

@@ -26,6 +26,9 @@ absl::string_view TlsKeyTypeName(TlsKeyType type);
 // File names inside the data directory.
 inline constexpr char kTlsKeyFile[] = "tls_key.pem";
 inline constexpr char kSshKeyFile[] = "ssh_key.pem";
+// The same SSH key in OpenSSH's format, for sshd's HostKey (derived from
+// ssh_key.pem, rewritten if missing).
+inline constexpr char kSshHostKeyFile[] = "ssh_host_key";
 
 // The host's keys and the public forms sent in ClientInit.
 struct HostKeys {

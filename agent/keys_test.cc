@@ -40,6 +40,16 @@ TEST(KeysTest, GeneratesOnceWith0600AndReuses) {
   auto pem = ReadFileCapped(absl::StrCat(dir, "/", kTlsKeyFile), 1 << 16);
   ASSERT_TRUE(pem.ok());
   EXPECT_THAT(*pem, StartsWith("-----BEGIN PRIVATE KEY-----"));  // PKCS#8
+  // The SSH key also in OpenSSH's format, which ssh-keygen (and sshd) read.
+  const std::string host_key = absl::StrCat(dir, "/", kSshHostKeyFile);
+  EXPECT_EQ(Mode(host_key), 0600);
+  FILE* p = popen(absl::StrCat("/usr/bin/ssh-keygen -y -f ", host_key, " 2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char line[512] = {0};
+  ASSERT_NE(fgets(line, sizeof(line), p), nullptr);
+  pclose(p);
+  std::string pub_line = first->ssh_public_key_line.substr(0, first->ssh_public_key_line.rfind(' '));
+  EXPECT_THAT(std::string(line), StartsWith(pub_line));
 
   auto second = LoadOrCreateHostKeys(dir, TlsKeyType::kEcdsaP256);
   ASSERT_TRUE(second.ok()) << second.status();

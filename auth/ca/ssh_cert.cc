@@ -1,6 +1,7 @@
 #include "auth/ca/ssh_cert.h"
 
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "absl/strings/str_cat.h"
@@ -89,6 +90,51 @@ absl::StatusOr<std::string> SshPublicKeyLine(const EVP_PKEY& key, absl::string_v
   std::string line = absl::StrCat("ssh-ed25519 ", encoding::Base64Encode(blob));
   if (!comment.empty()) absl::StrAppend(&line, " ", comment);
   return line;
+}
+
+absl::StatusOr<std::string> SshPrivateKeyOpenssh(const EVP_PKEY& key, absl::string_view comment) {
+  uint8_t pub[32], seed[32];
+  size_t pub_len = sizeof(pub), seed_len = sizeof(seed);
+  if (EVP_PKEY_id(&key) != EVP_PKEY_ED25519 ||
+      EVP_PKEY_get_raw_public_key(&key, pub, &pub_len) != 1 || pub_len != 32 ||
+      EVP_PKEY_get_raw_private_key(&key, seed, &seed_len) != 1 || seed_len != 32) {
+    return absl::InvalidArgumentError("ssh key: not an Ed25519 private key");
+  }
+  absl::string_view pub_view(reinterpret_cast<char*>(pub), 32);
+  std::string pub_blob;
+  PutString(&pub_blob, "ssh-ed25519");
+  PutString(&pub_blob, pub_view);
+  // PROTOCOL.key: the private section starts with two equal check words and
+  // is padded with 1, 2, 3, ... to the cipher block size (8 for "none").
+  uint8_t check[4];
+  if (RAND_bytes(check, sizeof(check)) != 1) return absl::InternalError("ssh key: rng failed");
+  std::string priv;
+  priv.append(reinterpret_cast<char*>(check), 4);
+  priv.append(reinterpret_cast<char*>(check), 4);
+  PutString(&priv, "ssh-ed25519");
+  PutString(&priv, pub_view);
+  std::string secret(reinterpret_cast<char*>(seed), 32);
+  secret.append(pub_view.data(), pub_view.size());
+  PutString(&priv, secret);
+  PutString(&priv, comment);
+  for (char pad = 1; priv.size() % 8 != 0; ++pad) priv.push_back(pad);
+  std::string body("openssh-key-v1", 15);  // includes the terminating NUL
+  PutString(&body, "none");
+  PutString(&body, "none");
+  PutString(&body, "");
+  PutU32(&body, 1);
+  PutString(&body, pub_blob);
+  PutString(&body, priv);
+  OPENSSL_cleanse(&secret[0], secret.size());
+  OPENSSL_cleanse(&priv[0], priv.size());
+  OPENSSL_cleanse(seed, sizeof(seed));
+  std::string b64 = encoding::Base64Encode(body);
+  OPENSSL_cleanse(&body[0], body.size());
+  std::string out = "-----BEGIN OPENSSH PRIVATE KEY-----\n";
+  for (size_t i = 0; i < b64.size(); i += 70) absl::StrAppend(&out, b64.substr(i, 70), "\n");
+  out += "-----END OPENSSH PRIVATE KEY-----\n";
+  OPENSSL_cleanse(&b64[0], b64.size());
+  return out;
 }
 
 absl::StatusOr<std::string> SignSshHostCert(const SshCertRequest& req, EVP_PKEY& ca_key) {

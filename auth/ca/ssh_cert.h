@@ -28,6 +28,12 @@ absl::StatusOr<SshPublicKey> ParseSshPublicKey(absl::string_view line);
 // The OpenSSH public key line of an Ed25519 key ("ssh-ed25519 <b64> comment").
 absl::StatusOr<std::string> SshPublicKeyLine(const EVP_PKEY& ed25519_key, absl::string_view comment);
 
+// The private half of an Ed25519 key in OpenSSH's own format
+// ("-----BEGIN OPENSSH PRIVATE KEY-----", unencrypted), which sshd's HostKey
+// and ssh-keygen read (OpenSSH 9 does not read PKCS#8 Ed25519 keys).
+absl::StatusOr<std::string> SshPrivateKeyOpenssh(const EVP_PKEY& ed25519_key,
+                                                 absl::string_view comment);
+
 struct SshCertRequest {
   std::string public_key_line;          // the host's key
   std::string key_id;                   // e.g. the host id

@@ -44,14 +44,20 @@ TEST(SshdTest, OpensshTrustsHostCertificateThroughCertAuthority) {
   ::mkdir("/run/sshd", 0755);
   std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/sshd";
   ASSERT_TRUE(MakeDirs(dir, 0700).ok());
+  // The host key in the OpenSSH format we write (as the agent does); ssh-keygen
+  // must read it back to the same public key.
   std::string out;
-  ASSERT_EQ(*RunCommand({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir + "/host_key"}, &out), 0) << out;
+  auto host_key = GenerateEd25519Key();
+  ASSERT_TRUE(host_key.ok());
+  ASSERT_TRUE(WriteFileAtomic(dir + "/host_key", *SshPrivateKeyOpenssh(**host_key, "vm"), 0600).ok());
+  ASSERT_EQ(*RunCommand({"/usr/bin/ssh-keygen", "-y", "-f", dir + "/host_key"}, &out), 0) << out;
+  std::string host_pub = *SshPublicKeyLine(**host_key, "");
+  EXPECT_EQ(out.substr(0, host_pub.size()), host_pub);
 
   auto ca_key = GenerateEd25519Key();
   ASSERT_TRUE(ca_key.ok());
   SshCertRequest req;
-  req.public_key_line = *ReadFileCapped(dir + "/host_key.pub", 4096);
-  while (!req.public_key_line.empty() && req.public_key_line.back() == '\n') req.public_key_line.pop_back();
+  req.public_key_line = host_pub;
   req.key_id = "host-under-test";
   req.principals = {"host-under-test", "127.0.0.1"};
   req.serial = 7;
