@@ -1,5 +1,6 @@
 #include "auth/config.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/util/status_macros.h"
 
@@ -72,7 +73,8 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view text, absl::string_
       }
     } else if (key == "limits") {
       ENLIST_RETURN_IF_ERROR(node.CheckFields(
-          {"max_concurrent_joins", "join_deadline", "max_message_bytes", "join_workers"}));
+          {"max_concurrent_joins", "join_deadline", "max_message_bytes", "join_workers",
+           "per_peer_rate", "per_peer_burst"}));
       ENLIST_ASSIGN_OR_RETURN(auto limits, node.Entries());
       for (auto& [lk, ln] : limits) {
         if (lk == "max_concurrent_joins") {
@@ -83,6 +85,13 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view text, absl::string_
           ENLIST_ASSIGN_OR_RETURN(c.max_message_bytes, IntField(ln, 16 * 1024, 16 * 1024 * 1024));
         } else if (lk == "join_workers") {
           ENLIST_ASSIGN_OR_RETURN(c.join_workers, IntField(ln, 1, 256));
+        } else if (lk == "per_peer_rate" || lk == "per_peer_burst") {
+          ENLIST_ASSIGN_OR_RETURN(std::string text, ln.AsString());
+          double v = 0;
+          if (!absl::SimpleAtod(text, &v) || v < 0 || v > 1e6) {
+            return ln.Invalid("expected a number between 0 and 1000000");
+          }
+          (lk == "per_peer_rate" ? c.per_peer_rate : c.per_peer_burst) = v;
         }
       }
     } else if (key == "methods") {

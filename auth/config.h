@@ -13,6 +13,8 @@
 //     join_deadline: 60s
 //     max_message_bytes: 262144
 //     join_workers: 4                  # threads running checks
+//     per_peer_rate: 0                 # joins/s per client IP, 0 = off
+//     per_peer_burst: 100
 //   methods:                           # per-method settings; a listed
 //     token: {}                        # method is enabled (default: all)
 //     azure: {...}                     # see docs/azure.md
@@ -45,6 +47,8 @@ struct AuthConfig {
   absl::Duration join_deadline = absl::Seconds(60);
   int max_message_bytes = 256 * 1024;
   int join_workers = 4;
+  double per_peer_rate = 0;
+  double per_peer_burst = 100;
   // Settings per enabled method; empty map: every registered method, no
   // settings.
   std::map<std::string, std::optional<config::YamlNode>> methods;

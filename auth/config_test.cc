@@ -17,7 +17,8 @@ data_dir: /tmp/auth
 public_addrs: [auth.example.com, 10.0.0.1]
 host_cert_ttl: 1h30m
 log: {level: debug, format: json}
-limits: {max_concurrent_joins: 10, join_deadline: 30s, max_message_bytes: 65536, join_workers: 2}
+limits: {max_concurrent_joins: 10, join_deadline: 30s, max_message_bytes: 65536, join_workers: 2,
+         per_peer_rate: 2.5, per_peer_burst: 10}
 methods:
   token: {}
   azure:
@@ -29,6 +30,8 @@ methods:
   EXPECT_EQ(c->log_format, log::Format::kJson);
   EXPECT_EQ(c->max_concurrent_joins, 10);
   EXPECT_EQ(c->join_deadline, absl::Seconds(30));
+  EXPECT_EQ(c->per_peer_rate, 2.5);
+  EXPECT_EQ(c->per_peer_burst, 10);
   ASSERT_EQ(c->methods.size(), 2u);
   EXPECT_TRUE(c->methods["azure"].has_value());
 }
@@ -44,6 +47,7 @@ TEST(AuthConfigTest, RejectsWithPlace) {
       {"version: v1\nhost_cert_ttl: 10s\n", "host_cert_ttl: must be between"},
       {"version: v1\nlimits: {join_workers: 0}\n", "limits.join_workers: must be between 1 and 256"},
       {"version: v1\nlog: {format: xml}\n", "log.format: expected text or json"},
+      {"version: v1\nlimits: {per_peer_rate: -1}\n", "limits.per_peer_rate: expected a number"},
   };
   for (const Case& c : cases) {
     auto r = ParseAuthConfig(c.text, "auth.yaml");

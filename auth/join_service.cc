@@ -29,16 +29,17 @@ std::string PeerAddress(const std::string& peer) {
 // and the alarm callback have run.
 class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinResponse> {
  public:
-  JoinReactor(JoinService* service, grpc::CallbackServerContext* ctx, bool over_limit)
-      : service_(service),
-        session_(service->deps_, PeerAddress(ctx->peer()),
-                 service->options_.is_trusted_proxy && service->options_.is_trusted_proxy(*ctx)) {
-    if (over_limit) {
-      absl::Status busy = absl::ResourceExhaustedError("join: too many concurrent joins, retry later");
-      session_.Abort(busy);
+  // `refuse`: not OK when admission control turned the stream away.
+  JoinReactor(JoinService* service, grpc::CallbackServerContext* ctx, bool trusted_proxy,
+              const absl::Status& refuse)
+      : service_(service), session_(service->deps_, PeerAddress(ctx->peer()), trusted_proxy) {
+    if (!refuse.ok()) {
+      // Counted, not audited: a flood must not fill the event store.
+      session_.Discard();
+      service->refused_.fetch_add(1);
       refs_ = 1;  // no alarm
       absl::MutexLock l(&mu_);
-      FinishLocked(busy);
+      FinishLocked(refuse);
       return;
     }
     // The alarm runs on gRPC's threads; it only takes the lock.
@@ -149,12 +150,30 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
 };
 
 JoinService::JoinService(join::ServerSessionDeps deps, ThreadPool* pool, JoinServiceOptions options)
-    : deps_(std::move(deps)), pool_(pool), options_(std::move(options)) {}
+    : deps_(std::move(deps)), pool_(pool), options_(std::move(options)) {
+  if (options_.per_peer_rate > 0) {
+    limiter_ = std::make_unique<KeyedRateLimiter>(options_.per_peer_rate, options_.per_peer_burst,
+                                                  100000, deps_.clock);
+  }
+}
+
+std::string PeerIp(const std::string& grpc_peer) {
+  std::string addr = PeerAddress(grpc_peer);
+  if (!addr.empty() && addr[0] == '[') return addr.substr(1, addr.find(']') - 1);
+  size_t colon = addr.rfind(':');
+  return colon == std::string::npos ? addr : addr.substr(0, colon);
+}
 
 grpc::ServerBidiReactor<JoinRequest, JoinResponse>* JoinService::Join(
     grpc::CallbackServerContext* context) {
-  bool over = active_.fetch_add(1) >= options_.max_concurrent_streams;
-  return new JoinReactor(this, context, over);
+  bool trusted = options_.is_trusted_proxy && options_.is_trusted_proxy(*context);
+  absl::Status refuse;
+  if (active_.fetch_add(1) >= options_.max_concurrent_streams) {
+    refuse = absl::ResourceExhaustedError("join: too many concurrent joins, retry later");
+  } else if (limiter_ != nullptr && !trusted && !limiter_->Allow(PeerIp(context->peer()))) {
+    refuse = absl::ResourceExhaustedError("join: too many joins from this address, retry later");
+  }
+  return new JoinReactor(this, context, trusted, refuse);
 }
 
 }  // namespace enlist::auth

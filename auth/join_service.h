@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/join/server_session.h"
+#include "core/util/rate_limiter.h"
 #include "core/util/thread_pool.h"
 #include "proto/join/v1/join.grpc.pb.h"
 
@@ -17,6 +18,10 @@ namespace enlist::auth {
 struct JoinServiceOptions {
   // Streams open at once; more are refused with kResourceExhausted.
   int max_concurrent_streams = 20000;
+  // Joins per second allowed from one peer IP (token bucket), 0: no limit.
+  // Trusted proxies are exempt (they carry many agents).
+  double per_peer_rate = 0;
+  double per_peer_burst = 100;
   // Decides whether a peer is a trusted proxy whose ClientInit
   // proxy_remote_addr is believed. Default: nobody is.
   std::function<bool(const grpc::CallbackServerContext&)> is_trusted_proxy;
@@ -33,6 +38,8 @@ class JoinService final : public enlist::join::v1::JoinService::CallbackService 
 
   // Streams currently open.
   int active_streams() const { return active_.load(); }
+  // Streams refused before they started (stream limit, per-peer rate).
+  int64_t refused_streams() const { return refused_.load(); }
 
  private:
   friend class JoinReactor;
@@ -40,10 +47,14 @@ class JoinService final : public enlist::join::v1::JoinService::CallbackService 
   ThreadPool* pool_;
   JoinServiceOptions options_;
   std::atomic<int> active_{0};
+  std::atomic<int64_t> refused_{0};
+  std::unique_ptr<KeyedRateLimiter> limiter_;  // null: no per-peer limit
 };
 
 // Strips gRPC's "ipv4:" / "ipv6:" prefix from a peer string.
 std::string PeerAddress(const std::string& grpc_peer);
+// The IP part of a gRPC peer string ("ipv4:10.0.0.5:5000" -> "10.0.0.5").
+std::string PeerIp(const std::string& grpc_peer);
 
 }  // namespace enlist::auth
 

@@ -29,7 +29,7 @@ class JoinStreamTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(absl::Seconds(60), 100); }
 
-  void Start(absl::Duration deadline, int max_streams) {
+  void Start(absl::Duration deadline, int max_streams, double per_peer_rate = 0) {
     ASSERT_TRUE(token_method::RegisterTokenAuth(auth_methods_).ok());
     ASSERT_TRUE(token_method::RegisterTokenAgent(agent_methods_).ok());
     checkers_["token"] = *(*auth_methods_.Get("token"))->NewChecker(join::CheckerOptions());
@@ -53,6 +53,8 @@ class JoinStreamTest : public ::testing::Test {
     deps.limits.stream_deadline = deadline;
     JoinServiceOptions opts;
     opts.max_concurrent_streams = max_streams;
+    opts.per_peer_rate = per_peer_rate;
+    opts.per_peer_burst = 2;
     service_ = std::make_unique<JoinService>(deps, &pool_, opts);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
@@ -211,6 +213,27 @@ TEST_F(JoinStreamDeadlineTest, ConcurrentStreamLimit) {
   EXPECT_EQ(r.status().message(), "join: too many concurrent joins, retry later");
   ctx.TryCancel();
   first->Finish();
+}
+
+class JoinStreamRateTest : public JoinStreamTest {
+ protected:
+  void SetUp() override { Start(absl::Seconds(60), 100, /*per_peer_rate=*/0.001); }
+};
+
+TEST_F(JoinStreamRateTest, PerPeerRateLimitRefusesWithoutAuditing) {
+  EXPECT_TRUE(Join("boot").ok());
+  EXPECT_TRUE(Join("boot").ok());  // the burst of 2
+  auto r = Join("boot");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(), "join: too many joins from this address, retry later");
+  EXPECT_EQ(audit_.events().size(), 2u);
+  EXPECT_EQ(service_->refused_streams(), 1);
+}
+
+TEST(PeerIpTest, StripsSchemeAndPort) {
+  EXPECT_EQ(PeerIp("ipv4:10.0.0.5:5000"), "10.0.0.5");
+  EXPECT_EQ(PeerIp("ipv6:[::1]:443"), "::1");
+  EXPECT_EQ(PeerAddress("ipv4:10.0.0.5:5000"), "10.0.0.5:5000");
 }
 
 }  // namespace

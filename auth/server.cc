@@ -66,7 +66,7 @@ class AuthServer::Impl {
   int port = 0;
   metrics::Registry registry;
   std::unique_ptr<JoinMetrics> join_metrics;
-  std::unique_ptr<metrics::GaugeFunc> streams_gauge, revision_gauge;
+  std::unique_ptr<metrics::GaugeFunc> streams_gauge, refused_gauge, revision_gauge;
   std::unique_ptr<DiagServer> diag;
   std::thread maintenance;
   absl::Mutex mu;
@@ -170,6 +170,8 @@ absl::Status AuthServer::Impl::Init() {
   deps.limits.stream_deadline = config.join_deadline;
   JoinServiceOptions jo;
   jo.max_concurrent_streams = config.max_concurrent_joins;
+  jo.per_peer_rate = config.per_peer_rate;
+  jo.per_peer_burst = config.per_peer_burst;
   join_service = std::make_unique<JoinService>(deps, pool.get(), jo);
 
   AdminDeps ad;
@@ -206,7 +208,11 @@ absl::Status AuthServer::Impl::Init() {
         absl::StatusOr<int64_t> r = backend->CurrentRevision();
         return r.ok() ? static_cast<double>(*r) : -1.0;
       });
+  refused_gauge = std::make_unique<metrics::GaugeFunc>(
+      "enlist_join_streams_refused", "Join streams refused by admission control (stream limit, per-peer rate).",
+      [this] { return static_cast<double>(join_service->refused_streams()); });
   registry.Add(streams_gauge.get());
+  registry.Add(refused_gauge.get());
   registry.Add(revision_gauge.get());
   if (!config.diag_addr.empty()) {
     ENLIST_ASSIGN_OR_RETURN(diag, DiagServer::Start(config.diag_addr, &registry, [this] {

@@ -60,6 +60,10 @@ class ServerJoinSession {
   // before the agent answered; records the attempt. Idempotent.
   void Abort(const absl::Status& why);
 
+  // Ends the session without an audit record: for streams refused before
+  // they started (admission control), which are counted, not stored.
+  void Discard() { state_ = State::kDone; recorded_ = true; }
+
   // When this stream must be done (set at construction).
   absl::Time deadline() const { return deadline_; }
   bool finished() const { return state_ == State::kDone; }
