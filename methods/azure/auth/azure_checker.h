@@ -66,7 +66,9 @@ class AzureChecker final : public join::Checker {
                                      absl::string_view challenge, const AzureTokenSpec& spec,
                                      absl::string_view token_name);
 
+  // The settings the checker was built from.
   const AzureCheckerConfig& config() const { return config_; }
+  // Step 4's verifier (its roots and chain cache), e.g. for diagnostics.
   const SignerChainVerifier& chains() const { return *chains_; }
 
  private:
