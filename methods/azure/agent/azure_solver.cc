@@ -72,7 +72,7 @@ absl::StatusOr<google::protobuf::Any> AzureSolver::Solve(const google::protobuf:
                           imds_->AccessToken(options_.resource, options_.client_id, deadline));
   std::string intermediates;
   if (options_.fetch_intermediates && fetcher_ != nullptr) {
-    absl::StatusOr<std::vector<crypto::X509Ptr>> certs = fetcher_->Walk(*signed_data.signer);
+    absl::StatusOr<std::vector<crypto::X509Ptr>> certs = fetcher_->Walk(*signed_data.signer, deadline);
     if (!certs.ok()) {
       return Prefixed("getting intermediate CA for attested data: ", certs.status());
     }

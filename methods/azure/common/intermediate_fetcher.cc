@@ -1,5 +1,6 @@
 #include "methods/azure/common/intermediate_fetcher.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -39,7 +40,8 @@ int IntermediateFetcher::fetches() const {
   return fetches_;
 }
 
-absl::StatusOr<crypto::X509Ptr> IntermediateFetcher::Fetch(const std::string& url) {
+absl::StatusOr<crypto::X509Ptr> IntermediateFetcher::Fetch(const std::string& url,
+                                                            absl::Time deadline) {
   const bool caching = options_.cache_ttl > absl::ZeroDuration();
   if (caching) {
     absl::MutexLock l(&mu_);
@@ -51,13 +53,18 @@ absl::StatusOr<crypto::X509Ptr> IntermediateFetcher::Fetch(const std::string& ur
       cache_.erase(it);
     }
   }
+  const absl::Duration left = deadline - clock_->Now();
+  if (left <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(kPrefix, http::ErrorPrefix("Get", url), "context deadline exceeded"));
+  }
   {
     absl::MutexLock l(&mu_);
     ++fetches_;
   }
   http::HttpRequest req;
   req.url = url;
-  req.timeout = options_.request_timeout;
+  req.timeout = std::min(options_.request_timeout, left);
   req.max_response_size = options_.max_certificate_size;
   absl::StatusOr<http::HttpResponse> resp = http_->Get(req);
   if (!resp.ok()) {
@@ -83,7 +90,8 @@ absl::StatusOr<crypto::X509Ptr> IntermediateFetcher::Fetch(const std::string& ur
   return cert;
 }
 
-absl::StatusOr<std::vector<crypto::X509Ptr>> IntermediateFetcher::Walk(const X509& leaf) {
+absl::StatusOr<std::vector<crypto::X509Ptr>> IntermediateFetcher::Walk(const X509& leaf,
+                                                                       absl::Time deadline) {
   std::vector<crypto::X509Ptr> out;
   std::set<std::string> seen;
   absl::StatusOr<crypto::Sha256Digest> leaf_fp = crypto::CertificateFingerprint(leaf);
@@ -104,7 +112,7 @@ absl::StatusOr<std::vector<crypto::X509Ptr>> IntermediateFetcher::Walk(const X50
     absl::Status first_error;
     crypto::X509Ptr next;
     for (const std::string& u : urls) {
-      absl::StatusOr<crypto::X509Ptr> cert = Fetch(u);
+      absl::StatusOr<crypto::X509Ptr> cert = Fetch(u, deadline);
       if (cert.ok()) {
         next = *std::move(cert);
         break;

@@ -55,12 +55,16 @@ class IntermediateFetcher {
   // Fails only when an allowed URL was tried and every allowed URL of that
   // certificate failed: the code of the HTTP error (kUnavailable,
   // kResourceExhausted) or kUnavailable for an HTTP status, kInvalidArgument
-  // for an unparsable certificate, with the message
+  // for an unparsable certificate, kDeadlineExceeded when `deadline` passed,
+  // with the message
   //   fetching intermediate certificate: Get "<url>": <cause>
-  absl::StatusOr<std::vector<crypto::X509Ptr>> Walk(const X509& leaf);
+  // Each request's timeout is capped by the time left before `deadline`.
+  absl::StatusOr<std::vector<crypto::X509Ptr>> Walk(
+      const X509& leaf, absl::Time deadline = absl::InfiniteFuture());
 
   // Fetches and parses one certificate (cache consulted). Same errors.
-  absl::StatusOr<crypto::X509Ptr> Fetch(const std::string& url);
+  absl::StatusOr<crypto::X509Ptr> Fetch(const std::string& url,
+                                        absl::Time deadline = absl::InfiniteFuture());
 
   // Number of HTTP requests made so far.
   int fetches() const;

@@ -1,6 +1,7 @@
 #include "methods/azure/common/intermediate_fetcher.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "core/crypto/cert.h"
 #include "core/crypto/testing/test_pki.h"
 #include "core/http/fake_http_client.h"
@@ -131,6 +132,18 @@ TEST_F(FetcherTest, MaxHopsAndCache) {
   EXPECT_EQ(http_.CallCount(kInter), 1);  // second walk from cache
   EXPECT_EQ(http_.CallCount(kRoot), 0);   // one hop only
   EXPECT_EQ(f.fetches(), 1);
+}
+
+TEST_F(FetcherTest, DeadlinePassed) {
+  http_.SetResponse(kInter, 200, ct::CertDer(pki_.intermediate.get()));
+  IntermediateFetcher f(&http_, {});
+  absl::StatusOr<std::vector<crypto::X509Ptr>> out =
+      f.Walk(*pki_.leaf, absl::Now() - absl::Seconds(1));
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(out.status().message(),
+            absl::StrCat("fetching intermediate certificate: Get \"", kInter,
+                         "\": context deadline exceeded"));
+  EXPECT_TRUE(http_.calls().empty());
 }
 
 TEST_F(FetcherTest, OverridePrefixes) {
