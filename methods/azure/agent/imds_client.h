@@ -38,6 +38,7 @@ struct ImdsOptions {
 // Thread-safe. Does not own `http`, `clock` or `sleeper`.
 class ImdsClient {
  public:
+  // `random_unit` returns jitter in [0, 1) (injected for deterministic tests).
   ImdsClient(http::HttpClient* http, ImdsOptions options, const Clock* clock, Sleeper* sleeper,
              std::function<double()> random_unit);
 
@@ -60,6 +61,7 @@ class ImdsClient {
   absl::StatusOr<std::string> Get(const std::string& path_and_query, size_t max_size,
                                   absl::Time deadline);
 
+  // The options the client was built with.
   const ImdsOptions& options() const { return options_; }
 
  private:

@@ -549,6 +549,28 @@ TEST_F(CheckerTest, StrictModeRejectsOtherVmId) {
               HasSubstr("strict: ARM says VM \"vm-1\" is not the attested VM"));
 }
 
+TEST_F(CheckerTest, StrictModeScaleSetIdentityFindsInstanceWithConfiguredCredential) {
+  const std::string set = absl::StrCat("/subscriptions/", t::kSubscription,
+                                       "/resourceGroups/prod-rg/providers/Microsoft.Compute/"
+                                       "virtualMachineScaleSets/web");
+  const std::string cred = WriteTemp("arm-credential", "configured-arm-token\n");
+  std::shared_ptr<join::Checker> strict =
+      MakeChecker(absl::StrCat("strict: true\narm_credential_file: ", cred, "\n"));
+  http_->Push(absl::StrCat("https://management.azure.com", set,
+                           "/virtualMachines?api-version=2023-03-01"),
+              200,
+              absl::StrCat("{\"value\":[", VmJson(set + "/virtualMachines/2",
+                                                    "cccccccc-74ef-476e-8182-f6d2ba4166a6"),
+                           ",", VmJson(set + "/virtualMachines/3", t::kVmId), "]}"));
+  Inputs in;
+  in.token.xms_mirid = set;
+  absl::StatusOr<join::Accept> a = Run(in, kDefaultSpec, strict.get());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(Attrs(*a)["azure.vm_name"], "web_3");
+  EXPECT_EQ(Attrs(*a)["azure.resource_id"], set + "/virtualMachines/3");
+  EXPECT_EQ(http_->last_auth(), "Bearer configured-arm-token");
+}
+
 TEST_F(CheckerTest, StrictModeArmDown) {
   std::shared_ptr<join::Checker> strict = MakeChecker("strict: true\n");
   http_->Push(kVmUrl, 503, "");
