@@ -118,7 +118,9 @@ class AzureJoinTest : public ::testing::Test {
 
     // Agent half: the loopback IMDS, Microsoft's PKI from a fake.
     AzureAgentDeps ad;
-    ad.imds_http = std::make_shared<http::CurlHttpClient>();
+    http::CurlHttpClient::Options no_proxy;  // loopback: never through a proxy
+    no_proxy.use_environment_proxy = false;
+    ad.imds_http = std::make_shared<http::CurlHttpClient>(no_proxy);
     auto web = std::make_shared<http::FakeHttpClient>();
     web->SetResponse("http://www.microsoft.com/pkiops/certs/intermediate.crt", 200,
                      Azure().IntermediateDer());

@@ -367,7 +367,9 @@ TEST(ChainWalkLoopbackTest, CycleForeignHostAndSelfSignedStop) {
     files["/certs/x.crt"] = ct::CertDer(x.get());
     files["/certs/y.crt"] = ct::CertDer(y.get());
   }
-  http::CurlHttpClient curl;
+  http::CurlHttpClient::Options no_proxy;  // loopback: never through a proxy
+  no_proxy.use_environment_proxy = false;
+  http::CurlHttpClient curl(no_proxy);
   IntermediateFetchOptions o;
   o.allowed_prefixes = {base};
   IntermediateFetcher cyc(&curl, o);
