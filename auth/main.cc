@@ -1,4 +1,5 @@
-// enlist-auth: the auth server. A thin main over auth/server.h.
+// enlist-auth: the auth server. A thin main over the public API
+// (auth/public/): config, built-in methods, AuthServer.
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -7,9 +8,9 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "auth/config.h"
-#include "auth/methods.h"
-#include "auth/server.h"
+#include "auth/public/auth_server.h"
+#include "auth/public/builtin_methods.h"
+#include "auth/public/config.h"
 #include "core/util/cli_args.h"
 #include "core/util/file.h"
 

@@ -1,6 +1,8 @@
 // enlist-auth as a library: the join service (every registered method) and
 // the admin service on one TLS port, the cluster CA, SQLite storage and the
-// audit log. `enlist-auth` is a thin main over this.
+// audit log. Built on the public embedding API (auth/public/join_server.h)
+// and re-exported as public API by auth/public/auth_server.h. `enlist-auth`
+// is a thin main over this.
 #ifndef ENLIST_AUTH_SERVER_H_
 #define ENLIST_AUTH_SERVER_H_
 
