@@ -16,6 +16,9 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # Tests check issued certificates with the real tools.
   openssl openssh-client openssh-server
+  # The etcd storage backend's tests run a real etcd cluster (and etcdctl
+  # helps operators inspect it).
+  etcd-server etcd-client
 )
 
 missing=()

@@ -1,0 +1,167 @@
+#include "auth/storage/etcd_test_cluster.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "auth/storage/etcd_client.h"
+#include "core/util/file.h"
+#include "core/util/status_macros.h"
+
+namespace enlist::storage {
+namespace {
+
+// Binds 127.0.0.1:0 and returns the socket and port; the caller closes it
+// right before the port is used, so concurrent picks cannot collide.
+absl::StatusOr<std::pair<int, int>> PickPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::UnavailableError("etcd cluster: socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return absl::UnavailableError("etcd cluster: cannot bind a loopback port");
+  }
+  return std::make_pair(fd, static_cast<int>(ntohs(addr.sin_port)));
+}
+
+bool Serves(const std::string& endpoint) {
+  EtcdClientOptions o;
+  o.endpoints = {endpoint};
+  o.max_attempts = 1;
+  o.dial_timeout = absl::Milliseconds(300);
+  o.request_timeout = absl::Milliseconds(500);
+  auto client = EtcdClient::Create(o);
+  if (!client.ok()) return false;
+  etcdserverpb::RangeRequest req;
+  req.set_key("/");
+  req.set_count_only(true);
+  etcdserverpb::RangeResponse resp;
+  return (*client)
+      ->Call(EtcdCallKind::kIdempotent,
+             [&](EtcdConnection& c, grpc::ClientContext& ctx) {
+               return c.kv->Range(&ctx, req, &resp);
+             })
+      .ok();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EtcdTestCluster>> EtcdTestCluster::Start(
+    EtcdTestClusterOptions options) {
+  std::string binary = options.etcd_binary;
+  if (binary.empty()) {
+    const char* env = getenv("ENLIST_ETCD");
+    binary = env != nullptr ? env : "/usr/bin/etcd";
+  }
+  if (::access(binary.c_str(), X_OK) != 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "etcd cluster: ", binary, " is not installed (apt-get install etcd-server)"));
+  }
+  ENLIST_RETURN_IF_ERROR(MakeDirs(options.dir, 0700));
+  auto cluster = std::unique_ptr<EtcdTestCluster>(new EtcdTestCluster());
+  cluster->dir_ = options.dir;
+  const int n = options.members;
+  std::vector<int> fds, peer_ports, client_ports;
+  for (int i = 0; i < 2 * n; ++i) {
+    absl::StatusOr<std::pair<int, int>> p = PickPort();
+    if (!p.ok()) {
+      for (int fd : fds) ::close(fd);
+      return p.status();
+    }
+    fds.push_back(p->first);
+    (i < n ? peer_ports : client_ports).push_back(p->second);
+  }
+  std::vector<std::string> initial;
+  for (int i = 0; i < n; ++i) {
+    initial.push_back(absl::StrCat("m", i, "=http://127.0.0.1:", peer_ports[i]));
+    cluster->endpoints_.push_back(absl::StrCat("127.0.0.1:", client_ports[i]));
+  }
+  static std::atomic<int> counter{0};
+  const std::string token = absl::StrCat("enlist-test-", ::getpid(), "-", counter++);
+  for (int fd : fds) ::close(fd);
+  for (int i = 0; i < n; ++i) {
+    const std::string peer = absl::StrCat("http://127.0.0.1:", peer_ports[i]);
+    const std::string client = absl::StrCat("http://", cluster->endpoints_[i]);
+    std::vector<std::string> argv = {
+        binary,
+        absl::StrCat("--name=m", i),
+        absl::StrCat("--data-dir=", options.dir, "/m", i),
+        "--listen-peer-urls=" + peer,
+        "--initial-advertise-peer-urls=" + peer,
+        "--listen-client-urls=" + client,
+        "--advertise-client-urls=" + client,
+        "--initial-cluster=" + absl::StrJoin(initial, ","),
+        "--initial-cluster-state=new",
+        "--initial-cluster-token=" + token,
+        absl::StrCat("--heartbeat-interval=", options.heartbeat_ms),
+        absl::StrCat("--election-timeout=", options.election_ms),
+        "--logger=zap",
+        "--log-level=warn",
+    };
+    absl::StatusOr<testing::Subprocess> p =
+        testing::Subprocess::Start(argv, absl::StrCat(options.dir, "/m", i, ".log"));
+    if (!p.ok()) return p.status();
+    cluster->members_.push_back(std::make_unique<testing::Subprocess>(*std::move(p)));
+  }
+  for (int i = 0; i < n; ++i) {
+    const std::string& e = cluster->endpoints_[i];
+    if (!testing::WaitFor([&] { return Serves(e); }, options.start_timeout)) {
+      return absl::UnavailableError(absl::StrCat("etcd cluster: member m", i, " at ", e,
+                                                 " did not serve within ",
+                                                 absl::FormatDuration(options.start_timeout),
+                                                 "; log:\n", cluster->Log(i)));
+    }
+  }
+  return cluster;
+}
+
+EtcdTestCluster::~EtcdTestCluster() {
+  // The data is thrown away, so there is nothing to shut down cleanly for;
+  // SIGTERM would make a leader try to hand over to members also stopping.
+  for (auto& m : members_) {
+    if (m != nullptr) m->Signal(SIGKILL);
+  }
+  for (auto& m : members_) {
+    if (m != nullptr) m->Wait(absl::Seconds(10)).IgnoreError();
+  }
+  members_.clear();
+  std::error_code ec;
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    std::filesystem::remove_all(absl::StrCat(dir_, "/m", i), ec);
+  }
+}
+
+void EtcdTestCluster::Kill(int i) {
+  if (members_[i] == nullptr) return;
+  members_[i]->Signal(SIGKILL);
+  members_[i]->Wait(absl::Seconds(10)).IgnoreError();
+  members_[i].reset();
+}
+
+std::vector<std::string> EtcdTestCluster::LiveEndpoints() const {
+  std::vector<std::string> live;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    if (members_[i] != nullptr) live.push_back(endpoints_[i]);
+  }
+  return live;
+}
+
+std::string EtcdTestCluster::Log(int i) const {
+  absl::StatusOr<std::string> log =
+      ReadFileCapped(absl::StrCat(dir_, "/m", i, ".log"), 1024 * 1024);
+  return log.ok() ? *log : "";
+}
+
+}  // namespace enlist::storage
