@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/config/yaml.h"
 #include "core/crypto/cert.h"
 #include "core/crypto/testing/azure_fixtures.h"
 #include "core/http/fake_http_client.h"
@@ -19,6 +20,8 @@
 #include "gtest/gtest.h"
 #include "methods/azure/auth/access_token.h"
 #include "methods/azure/auth/attested_check.h"
+#include "methods/azure/auth/azure_checker.h"
+#include "methods/azure/auth/azure_token_spec.h"
 #include "methods/azure/auth/checker_config.h"
 #include "methods/azure/auth/resource_id.h"
 #include "methods/azure/auth/signer_chain.h"
@@ -138,6 +141,39 @@ TEST_P(RealSampleTest, SignatureChainAndContentPassAtCreatedOn) {
   absl::Status wrong = other.Verify(*sd->signer, AgentIntermediates(*sd->signer), at).status();
   EXPECT_EQ(wrong.code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(std::string(wrong.message()), HasSubstr("signer certificate: x509: name:"));
+}
+
+// The same through the production entry point, AzureChecker::Check, with the
+// default roots and a ManualClock at createdOn: steps 2-5 pass, so the join
+// stops only at step 6 (there is no matching real token for these VMs).
+TEST_P(RealSampleTest, CheckerPassesStepsTwoToFiveAtCreatedOn) {
+  const int n = GetParam();
+  const std::string json = Read(absl::StrCat(ct::kAzureRealDir, "/sample_", n, ".json"));
+  absl::StatusOr<crypto::VerifiedSignedData> sd = VerifyAttestedSignature(json);
+  ASSERT_TRUE(sd.ok()) << sd.status();
+  absl::StatusOr<AttestedPayload> payload = ParseAttestedPayload(sd->content);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  absl::StatusOr<AzureCheckerConfig> config = ParseCheckerConfig(*config::YamlNode::ParseOne(
+      n == 4 ? "cloud: usgovernment\n" : "cloud: public\n", "auth.yaml"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  ManualClock clock(payload->created_on);
+  AzureCheckerDeps deps;
+  deps.http = std::make_shared<http::FakeHttpClient>();  // no network: nothing is fetched
+  deps.clock = &clock;
+  absl::StatusOr<std::shared_ptr<AzureChecker>> checker = AzureChecker::Create(*config, deps);
+  ASSERT_TRUE(checker.ok()) << checker.status();
+  enlist::azure::v1::AzureSolution solution;
+  solution.set_attested_data(json);
+  solution.set_intermediates(AgentIntermediates(*sd->signer));
+  solution.set_access_token("e30.e30.c2ln");  // {}.{}.sig: fails at step 6
+  AzureTokenSpec spec({AllowRule{"", "72f988bf-86f1-41af-91ab-2d7cd011db47", {}}});
+  absl::Status s = (*checker)->Check(solution, payload->nonce, spec, "real").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("access token: jwt: header:")) << s;
+  // A nonce other than the document's fails at step 5 instead.
+  s = (*checker)->Check(solution, "another-nonce", spec, "real").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("attested document: nonce does not match"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Samples2To17, RealSampleTest, ::testing::Range(2, 18));
