@@ -13,12 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "agent/identity.h"
-#include "agent/keys.h"
-#include "agent/methods.h"
-#include "agent/renewer.h"
-#include "agent/sleeper.h"
-#include "core/config/agent_config.h"
+#include "agent/public/agent.h"
+#include "agent/public/builtin_methods.h"
+#include "agent/public/renewal_loop.h"
 #include "core/json/json.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
@@ -404,9 +401,13 @@ int RunCli(int argc, char** argv, std::FILE* out, std::FILE* err) {
     return 0;
   }
 
-  // run
-  Renewer renewer(agent->get());
-  absl::Status s = renewer.Run();
+  // run: the renewal loop ends when the signal thread stops `stop`.
+  RenewalLoop loop(agent->get(), stop);
+  if (absl::Status started = loop.Start(); !started.ok()) {
+    std::fprintf(err, "enlist-agent: %s\n", std::string(started.message()).c_str());
+    return 1;
+  }
+  absl::Status s = loop.Wait();
   if (!s.ok()) {
     std::fprintf(err, "enlist-agent: %s\n", std::string(s.message()).c_str());
     return 1;

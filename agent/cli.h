@@ -1,5 +1,6 @@
 // The `enlist-agent` command line: parsing, config + flag overrides, and the
-// join / run / status commands. main.cc only calls RunCli.
+// join / run / status commands. main.cc only calls RunCli. Uses only the
+// public agent API (agent/public/).
 //
 //   enlist-agent join   [--config FILE] [flags]   join once, store, exit
 //   enlist-agent run    [--config FILE] [flags]   join if needed, renew until SIGTERM
@@ -14,7 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "agent/agent.h"
+#include "agent/public/agent.h"
 #include "core/log/logger.h"
 
 namespace enlist::agent {
