@@ -3,12 +3,14 @@
 // Azure format (methods/azure/testing); HTTP (OIDC, AIA, ARM) is faked.
 #include "methods/azure/auth/azure_checker.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -484,6 +486,33 @@ TEST_P(DenyTest, Denied) {
 
 INSTANTIATE_TEST_SUITE_P(Table, DenyTest, ::testing::ValuesIn(DenyCases()),
                          [](const ::testing::TestParamInfo<DenyCase>& i) { return i.param.name; });
+
+// One checker serves concurrent joins: the chain cache, the key provider,
+// the intermediate cache and the ARM cache are shared across threads.
+TEST_F(CheckerTest, ConcurrentJoinsShareOneChecker) {
+  std::vector<std::pair<std::string, AzureSolution>> work;
+  for (int i = 0; i < 16; ++i) {
+    std::string nonce = absl::StrCat("concurrent-nonce-", i);
+    Inputs in;
+    in.send_intermediates = i % 2 == 0;  // half need the server-side fetch
+    work.emplace_back(nonce, Build(in, nonce));
+  }
+  auto* checker = dynamic_cast<AzureChecker*>(checker_.get());
+  ASSERT_NE(checker, nullptr);
+  AzureTokenSpec spec({AllowRule{t::kSubscription, "", {"prod-rg"}}});
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (const auto& [nonce, solution] : work) {
+        if (checker->Check(solution, nonce, spec, "azure-token").ok()) ++ok;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 64);
+  EXPECT_GE(checker->chains().cache().hits(), 1u);
+}
 
 TEST_F(CheckerTest, NotAnAzureSolution) {
   auto spec = Spec(kDefaultSpec);
