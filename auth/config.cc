@@ -26,6 +26,71 @@ absl::StatusOr<int> IntField(const YamlNode& n, int min, int max) {
   return static_cast<int>(v);
 }
 
+absl::Status CheckEndpoint(const YamlNode& n, const std::string& e) {
+  size_t colon = e.rfind(':');
+  int64_t port = 0;
+  if (e.find("://") != std::string::npos) {
+    return n.Invalid(absl::StrCat("endpoint \"", e, "\": give host:port without a scheme"));
+  }
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(absl::string_view(e).substr(colon + 1), &port) || port < 1 ||
+      port > 65535) {
+    return n.Invalid(absl::StrCat("endpoint \"", e, "\" is not host:port"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StorageConfig> ParseStorage(const YamlNode& node) {
+  if (!node.IsMap()) return node.Invalid("expected a mapping");
+  ENLIST_RETURN_IF_ERROR(node.CheckFields({"type", "endpoints", "prefix", "tls"}));
+  StorageConfig s;
+  ENLIST_ASSIGN_OR_RETURN(std::optional<YamlNode> type, node.Child("type"));
+  if (type.has_value()) {
+    ENLIST_ASSIGN_OR_RETURN(std::string t, type->AsString());
+    if (t == "sqlite") {
+      s.type = StorageConfig::Type::kSqlite;
+    } else if (t == "etcd") {
+      s.type = StorageConfig::Type::kEtcd;
+    } else {
+      return type->Invalid(absl::StrCat("unknown storage type \"", t, "\" (expected sqlite or etcd)"));
+    }
+  }
+  const bool etcd = s.type == StorageConfig::Type::kEtcd;
+  ENLIST_ASSIGN_OR_RETURN(std::optional<YamlNode> endpoints, node.Child("endpoints"));
+  ENLIST_ASSIGN_OR_RETURN(std::optional<YamlNode> prefix, node.Child("prefix"));
+  ENLIST_ASSIGN_OR_RETURN(std::optional<YamlNode> tls, node.Child("tls"));
+  if (!etcd) {
+    for (const auto* f : {&endpoints, &prefix, &tls}) {
+      if (f->has_value()) return (*f)->Invalid("only for storage type etcd");
+    }
+    return s;
+  }
+  if (!endpoints.has_value()) return node.Invalid("endpoints: required for storage type etcd");
+  ENLIST_ASSIGN_OR_RETURN(s.endpoints, endpoints->AsStringList());
+  if (s.endpoints.empty()) return endpoints->Invalid("at least one endpoint is required");
+  for (const std::string& e : s.endpoints) ENLIST_RETURN_IF_ERROR(CheckEndpoint(*endpoints, e));
+  if (prefix.has_value()) {
+    ENLIST_ASSIGN_OR_RETURN(s.prefix, prefix->AsString());
+    if (!s.prefix.empty() && (s.prefix[0] != '/' || s.prefix.back() == '/' || s.prefix.size() > 256)) {
+      return prefix->Invalid("must start with '/', not end with '/', and be at most 256 bytes");
+    }
+  }
+  if (tls.has_value()) {
+    ENLIST_RETURN_IF_ERROR(tls->CheckFields({"ca_file", "cert_file", "key_file"}));
+    ENLIST_ASSIGN_OR_RETURN(auto files, tls->Entries());
+    for (auto& [k, v] : files) {
+      ENLIST_ASSIGN_OR_RETURN(std::string path, v.AsString());
+      if (path.empty()) return v.Invalid("must not be empty");
+      (k == "ca_file" ? s.tls_ca_file : k == "cert_file" ? s.tls_cert_file : s.tls_key_file) = path;
+    }
+    if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
+      return tls->Invalid("cert_file and key_file go together");
+    }
+    if (s.tls_ca_file.empty()) return tls->Invalid("ca_file: required with tls");
+  }
+  return s;
+}
+
 }  // namespace
 
 bool ParseDurationText(absl::string_view text, absl::Duration* out) {
@@ -39,7 +104,7 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view text, absl::string_
   if (!root.IsMap()) return root.Invalid("expected a mapping");
   ENLIST_RETURN_IF_ERROR(root.CheckFields({"version", "cluster_name", "listen_addr", "diag_addr",
                                            "data_dir", "public_addrs", "host_cert_ttl", "log",
-                                           "limits", "methods"}));
+                                           "limits", "methods", "storage"}));
   AuthConfig c;
   ENLIST_ASSIGN_OR_RETURN(YamlNode version, root.Required("version"));
   ENLIST_ASSIGN_OR_RETURN(std::string v, version.AsString());
@@ -94,6 +159,8 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view text, absl::string_
           (lk == "per_peer_rate" ? c.per_peer_rate : c.per_peer_burst) = v;
         }
       }
+    } else if (key == "storage") {
+      ENLIST_ASSIGN_OR_RETURN(c.storage, ParseStorage(node));
     } else if (key == "methods") {
       ENLIST_ASSIGN_OR_RETURN(auto methods, node.Entries());
       for (auto& [mk, mn] : methods) {

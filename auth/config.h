@@ -15,6 +15,11 @@
 //     join_workers: 4                  # threads running checks
 //     per_peer_rate: 0                 # joins/s per client IP, 0 = off
 //     per_peer_burst: 100
+//   storage:                           # default {type: sqlite}: <data_dir>/enlist.db
+//     type: etcd                       # several auth servers on one etcd v3
+//     endpoints: [10.0.0.1:2379, 10.0.0.2:2379]
+//     prefix: /enlist                  # default; one cluster per prefix
+//     tls: {ca_file: ..., cert_file: ..., key_file: ...}
 //   methods:                           # per-method settings; a listed
 //     token: {}                        # method is enabled (default: all)
 //     azure: {...}                     # see docs/azure.md
@@ -34,6 +39,23 @@
 
 namespace enlist::auth {
 
+// Where the auth server keeps its state (docs/high-availability.md).
+struct StorageConfig {
+  enum class Type {
+    kSqlite,  // <data_dir>/enlist.db; one server
+    kEtcd,    // an etcd v3 cluster shared by several servers
+  };
+  Type type = Type::kSqlite;
+  // etcd only: "host:port" client endpoints (at least one), the key prefix
+  // (starts with '/', no trailing '/'), and TLS files (empty ca_file: plain
+  // TCP; cert_file and key_file go together).
+  std::vector<std::string> endpoints;
+  std::string prefix = "/enlist";
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
 struct AuthConfig {
   std::string cluster_name = "enlist";
   std::string listen_addr = "127.0.0.1:3025";
@@ -49,6 +71,7 @@ struct AuthConfig {
   int join_workers = 4;
   double per_peer_rate = 0;
   double per_peer_burst = 100;
+  StorageConfig storage;
   // Settings per enabled method; empty map: every registered method, no
   // settings.
   std::map<std::string, std::optional<config::YamlNode>> methods;

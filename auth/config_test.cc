@@ -1,5 +1,6 @@
 #include "auth/config.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -51,6 +52,65 @@ TEST(AuthConfigTest, RejectsWithPlace) {
   };
   for (const Case& c : cases) {
     auto r = ParseAuthConfig(c.text, "auth.yaml");
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.want)) << c.text;
+  }
+}
+
+TEST(AuthConfigTest, StorageDefaultsToSqlite) {
+  auto c = ParseAuthConfig("version: v1\n", "auth.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->storage.type, StorageConfig::Type::kSqlite);
+  auto explicit_sqlite = ParseAuthConfig("version: v1\nstorage: {type: sqlite}\n", "auth.yaml");
+  ASSERT_TRUE(explicit_sqlite.ok()) << explicit_sqlite.status();
+  EXPECT_EQ(explicit_sqlite->storage.type, StorageConfig::Type::kSqlite);
+}
+
+TEST(AuthConfigTest, ParsesEtcdStorage) {
+  auto c = ParseAuthConfig(R"(version: v1
+storage:
+  type: etcd
+  endpoints: [10.0.0.1:2379, "etcd.example.com:2379"]
+  prefix: /prod/enlist
+  tls: {ca_file: /etc/enlist/etcd-ca.pem, cert_file: /etc/enlist/etcd.crt, key_file: /etc/enlist/etcd.key}
+)", "auth.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->storage.type, StorageConfig::Type::kEtcd);
+  EXPECT_THAT(c->storage.endpoints,
+              ::testing::ElementsAre("10.0.0.1:2379", "etcd.example.com:2379"));
+  EXPECT_EQ(c->storage.prefix, "/prod/enlist");
+  EXPECT_EQ(c->storage.tls_ca_file, "/etc/enlist/etcd-ca.pem");
+  EXPECT_EQ(c->storage.tls_cert_file, "/etc/enlist/etcd.crt");
+  EXPECT_EQ(c->storage.tls_key_file, "/etc/enlist/etcd.key");
+  auto plain = ParseAuthConfig("version: v1\nstorage: {type: etcd, endpoints: [a:1]}\n", "x");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->storage.prefix, "/enlist");
+  EXPECT_TRUE(plain->storage.tls_ca_file.empty());
+}
+
+TEST(AuthConfigTest, RejectsBadStorage) {
+  struct Case {
+    const char* text;
+    const char* want;
+  } cases[] = {
+      {"storage: {type: redis}", "auth.yaml:2:17: storage.type: unknown storage type \"redis\" (expected sqlite or etcd)"},
+      {"storage: {type: etcd}", "storage: endpoints: required for storage type etcd"},
+      {"storage: {type: etcd, endpoints: []}", "storage.endpoints: at least one endpoint is required"},
+      {"storage: {type: etcd, endpoints: [\"http://a:2379\"]}", "without a scheme"},
+      {"storage: {type: etcd, endpoints: [a]}", "endpoint \"a\" is not host:port"},
+      {"storage: {type: etcd, endpoints: [a:99999]}", "is not host:port"},
+      {"storage: {type: etcd, endpoints: [a:1], prefix: /x/}", "storage.prefix: must start with '/'"},
+      {"storage: {type: etcd, endpoints: [a:1], prefix: x}", "must start with '/'"},
+      {"storage: {type: etcd, endpoints: [a:1], tls: {ca_file: c, cert_file: x}}", "storage.tls: cert_file and key_file go together"},
+      {"storage: {type: etcd, endpoints: [a:1], tls: {cert_file: x, key_file: y}}", "storage.tls: ca_file: required with tls"},
+      {"storage: {type: etcd, endpoints: [a:1], tls: {ca: c}}", "storage.tls.ca: unknown field"},
+      {"storage: {type: sqlite, endpoints: [a:1]}", "storage.endpoints: only for storage type etcd"},
+      {"storage: {endpoints: [a:1]}", "only for storage type etcd"},
+      {"storage: {type: etcd, endpoints: [a:1], user: x}", "storage.user: unknown field"},
+      {"storage: etcd", "storage: expected a mapping"},
+  };
+  for (const Case& c : cases) {
+    auto r = ParseAuthConfig(absl::StrCat("version: v1\n", c.text, "\n"), "auth.yaml");
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
     EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.want)) << c.text;
   }
