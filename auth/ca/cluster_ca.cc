@@ -22,6 +22,51 @@ bool Exists(const std::string& p) {
 
 }  // namespace
 
+absl::StatusOr<ClusterCaFiles> GenerateClusterCaFiles(const std::string& cluster_name,
+                                                      const Clock& clock) {
+  ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr tls_key, GenerateP256Key());
+  ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr ssh_key, GenerateEd25519Key());
+  CertProfile p;
+  p.common_name = absl::StrCat(cluster_name, " Enlist CA");
+  p.is_ca = true;
+  p.not_before = clock.Now() - absl::Minutes(5);
+  p.not_after = clock.Now() + kCaLifetime;
+  ENLIST_ASSIGN_OR_RETURN(crypto::X509Ptr cert, IssueCertificate(p, *tls_key, nullptr, *tls_key));
+  ClusterCaFiles files;
+  ENLIST_ASSIGN_OR_RETURN(files.tls_key_pem, PrivateKeyPem(*tls_key));
+  ENLIST_ASSIGN_OR_RETURN(files.ssh_key_pem, PrivateKeyPem(*ssh_key));
+  ENLIST_ASSIGN_OR_RETURN(files.tls_cert_pem, CertificatePem(*cert));
+  return files;
+}
+
+absl::StatusOr<ClusterCaFiles> ReadClusterCaFiles(const std::string& data_dir) {
+  const std::string dir = data_dir + "/ca";
+  const std::string key_path = dir + "/tls-ca.key", cert_path = dir + "/tls-ca.crt",
+                    ssh_path = dir + "/ssh-host-ca.key";
+  int present = Exists(key_path) + Exists(cert_path) + Exists(ssh_path);
+  if (present == 0) return absl::NotFoundError(absl::StrCat("ca: ", dir, " holds no CA"));
+  if (present != 3) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ca: ", dir, " is incomplete (expected tls-ca.key, tls-ca.crt, ssh-host-ca.key); "
+        "restore it from backup: a new CA would invalidate every agent's CA pin"));
+  }
+  ClusterCaFiles files;
+  ENLIST_ASSIGN_OR_RETURN(files.tls_key_pem, ReadFileCapped(key_path, kMaxFile));
+  ENLIST_ASSIGN_OR_RETURN(files.ssh_key_pem, ReadFileCapped(ssh_path, kMaxFile));
+  ENLIST_ASSIGN_OR_RETURN(files.tls_cert_pem, ReadFileCapped(cert_path, kMaxFile));
+  return files;
+}
+
+absl::Status WriteClusterCaFiles(const std::string& data_dir, const ClusterCaFiles& files) {
+  const std::string dir = data_dir + "/ca";
+  ENLIST_RETURN_IF_ERROR(MakeDirs(dir, 0700));
+  // Keys first, certificate last: the certificate's presence marks a
+  // complete CA.
+  ENLIST_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tls-ca.key", files.tls_key_pem, 0600));
+  ENLIST_RETURN_IF_ERROR(WriteFileAtomic(dir + "/ssh-host-ca.key", files.ssh_key_pem, 0600));
+  return WriteFileAtomic(dir + "/tls-ca.crt", files.tls_cert_pem, 0644);
+}
+
 absl::StatusOr<std::unique_ptr<ClusterCa>> ClusterCa::LoadOrCreate(const std::string& data_dir,
                                                                    const std::string& cluster_name,
                                                                    const Clock& clock) {
@@ -32,28 +77,15 @@ absl::StatusOr<std::unique_ptr<ClusterCa>> ClusterCa::LoadOrCreate(const std::st
   auto ca = std::unique_ptr<ClusterCa>(new ClusterCa());
   int present = Exists(key_path) + Exists(cert_path) + Exists(ssh_path);
   if (present == 0) {
-    ENLIST_ASSIGN_OR_RETURN(ca->tls_key_, GenerateP256Key());
-    ENLIST_ASSIGN_OR_RETURN(ca->ssh_key_, GenerateEd25519Key());
-    CertProfile p;
-    p.common_name = absl::StrCat(cluster_name, " Enlist CA");
-    p.is_ca = true;
-    p.not_before = clock.Now() - absl::Minutes(5);
-    p.not_after = clock.Now() + kCaLifetime;
-    ENLIST_ASSIGN_OR_RETURN(ca->tls_cert_, IssueCertificate(p, *ca->tls_key_, nullptr, *ca->tls_key_));
-    ENLIST_ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyPem(*ca->tls_key_));
-    ENLIST_ASSIGN_OR_RETURN(std::string ssh_pem, PrivateKeyPem(*ca->ssh_key_));
-    ENLIST_ASSIGN_OR_RETURN(std::string cert_pem, CertificatePem(*ca->tls_cert_));
-    // Keys first, certificate last: the certificate's presence marks a
-    // complete CA.
-    ENLIST_RETURN_IF_ERROR(WriteFileAtomic(key_path, key_pem, 0600));
-    ENLIST_RETURN_IF_ERROR(WriteFileAtomic(ssh_path, ssh_pem, 0600));
-    ENLIST_RETURN_IF_ERROR(WriteFileAtomic(cert_path, cert_pem, 0644));
+    ENLIST_ASSIGN_OR_RETURN(ClusterCaFiles files, GenerateClusterCaFiles(cluster_name, clock));
+    ENLIST_RETURN_IF_ERROR(WriteClusterCaFiles(data_dir, files));
     ca->created_ = true;
   } else if (present != 3) {
     return absl::FailedPreconditionError(absl::StrCat(
         "ca: ", dir, " is incomplete (expected tls-ca.key, tls-ca.crt, ssh-host-ca.key); "
         "restore it from backup: a new CA would invalidate every agent's CA pin"));
-  } else {
+  }
+  {
     ENLIST_ASSIGN_OR_RETURN(std::string key_pem, ReadFileCapped(key_path, kMaxFile));
     ENLIST_ASSIGN_OR_RETURN(std::string ssh_pem, ReadFileCapped(ssh_path, kMaxFile));
     ENLIST_ASSIGN_OR_RETURN(std::string cert_pem, ReadFileCapped(cert_path, kMaxFile));

@@ -13,6 +13,29 @@
 
 namespace enlist::ca {
 
+// The CA's three files as PEM text, as kept in `<data_dir>/ca/`
+// (tls-ca.key, tls-ca.crt, ssh-host-ca.key). Holds private keys: never log.
+struct ClusterCaFiles {
+  std::string tls_key_pem;
+  std::string tls_cert_pem;
+  std::string ssh_key_pem;
+};
+
+// Makes a new CA (P-256 X.509 CA valid 10 years, Ed25519 SSH host CA)
+// without writing it anywhere. kInternal if key generation fails.
+absl::StatusOr<ClusterCaFiles> GenerateClusterCaFiles(const std::string& cluster_name,
+                                                      const Clock& clock);
+
+// Reads `<data_dir>/ca/`. kNotFound when none of the files exists,
+// kFailedPrecondition when only some do (see LoadOrCreate), kUnavailable
+// for I/O errors.
+absl::StatusOr<ClusterCaFiles> ReadClusterCaFiles(const std::string& data_dir);
+
+// Writes `<data_dir>/ca/` atomically per file (keys 0600 first, the
+// certificate last: its presence marks a complete CA). kUnavailable for I/O
+// errors.
+absl::Status WriteClusterCaFiles(const std::string& data_dir, const ClusterCaFiles& files);
+
 class ClusterCa {
  public:
   // Loads the CA from `data_dir`/ca, creating it if absent. A partial CA
