@@ -24,14 +24,24 @@ else
   # shellcheck disable=SC2086
   bazel test --config=boringssl --test_summary=short "$@" $boring_targets 2>&1 | tee -a "$log" || status=1
   # One libcrypto per process: the BoringSSL build must not load OpenSSL's.
+  boring_bin=$(bazel info --config=boringssl "$@" bazel-bin 2>/dev/null)
+  checked=0
   for t in $boring_targets; do
-    bin="bazel-bin/$(echo "${t#//}" | tr ':' '/')"
-    bin=$(bazel cquery --config=boringssl "$@" --output=files "$t" 2>/dev/null | head -1)
-    if [ -n "$bin" ] && ldd "$bin" | grep -q 'libcrypto.so.3'; then
-      echo "test.sh: $t loads OpenSSL's libcrypto under --config=boringssl" >&2
+    label=${t#//}
+    bin="$boring_bin/${label%%:*}/${label##*:}"
+    if [ ! -x "$bin" ]; then
+      echo "test.sh: $t: no binary at $bin" >&2
+      status=1
+      continue
+    fi
+    checked=$((checked + 1))
+    libs=$(ldd "$bin")
+    if printf '%s\n' "$libs" | grep -q 'libcrypto.so.3' || ! printf '%s\n' "$libs" | grep -q 'android/libcrypto.so'; then
+      echo "test.sh: $t does not load Android's BoringSSL alone under --config=boringssl" >&2
       status=1
     fi
   done
+  echo "== $checked BoringSSL test binaries load Android's libcrypto and not OpenSSL's"
 fi
 
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
