@@ -9,7 +9,11 @@
 #include "auth/admin_service.h"
 #include "auth/diag_server.h"
 #include "auth/join_metrics.h"
+#include "auth/ca/cluster_ca.h"
+#include "auth/ca/shared_ca.h"
+#include "auth/proxy_identity.h"
 #include "auth/public/join_server.h"
+#include "auth/storage/etcd_backend.h"
 #include "auth/storage/event_store.h"
 #include "auth/storage/host_store.h"
 #include "auth/storage/sqlite_backend.h"
@@ -42,7 +46,9 @@ class AuthServer::Impl {
   const join::AuthRegistry* methods = nullptr;
   log::Logger* logger = nullptr;
   const Clock* clock = nullptr;
-  std::unique_ptr<storage::SqliteBackend> backend;
+  std::unique_ptr<storage::Backend> backend;
+  // "sqlite:<path>" or "etcd:<endpoints><prefix>", for status.
+  std::string storage_desc;
   // The admin service's views of the storage the join server writes.
   std::unique_ptr<storage::HostStore> hosts;
   std::unique_ptr<storage::EventStore> events;
@@ -72,15 +78,46 @@ class AuthServer::Impl {
   }
 
   absl::Status Init();
+  absl::Status OpenStorage();
   absl::Status WriteAdminIdentity();
 };
 
+absl::Status AuthServer::Impl::OpenStorage() {
+  if (config.storage.type == StorageConfig::Type::kSqlite) {
+    storage::SqliteOptions so;
+    so.data_dir = config.data_dir;
+    so.clock = clock;
+    ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<storage::SqliteBackend> sqlite,
+                            storage::SqliteBackend::Open(so));
+    storage_desc = absl::StrCat("sqlite:", sqlite->path());
+    backend = std::move(sqlite);
+    return absl::OkStatus();
+  }
+  storage::EtcdOptions eo;
+  eo.client.endpoints = config.storage.endpoints;
+  eo.client.tls.ca_file = config.storage.tls_ca_file;
+  eo.client.tls.cert_file = config.storage.tls_cert_file;
+  eo.client.tls.key_file = config.storage.tls_key_file;
+  eo.prefix = config.storage.prefix;
+  eo.clock = clock;
+  ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<storage::EtcdBackend> etcd, storage::EtcdBackend::Open(eo));
+  storage_desc = etcd->Describe();
+  backend = std::move(etcd);
+  // Several servers share one CA: agree on it through etcd before the join
+  // server loads it from the data directory.
+  ENLIST_ASSIGN_OR_RETURN(ca::SharedCaOrigin origin,
+                          ca::SyncSharedCa(*backend, config.data_dir, config.cluster_name, *clock));
+  const char* how = origin == ca::SharedCaOrigin::kCreated   ? "created"
+                    : origin == ca::SharedCaOrigin::kOffered ? "offered"
+                    : origin == ca::SharedCaOrigin::kAdopted ? "adopted"
+                                                             : "in sync";
+  logger->Info("Shared cluster certificate authority", {{"ca", how}, {"storage", storage_desc}});
+  return absl::OkStatus();
+}
+
 absl::Status AuthServer::Impl::Init() {
   ENLIST_RETURN_IF_ERROR(MakeDirs(config.data_dir, 0700));
-  storage::SqliteOptions so;
-  so.data_dir = config.data_dir;
-  so.clock = clock;
-  ENLIST_ASSIGN_OR_RETURN(backend, storage::SqliteBackend::Open(so));
+  ENLIST_RETURN_IF_ERROR(OpenStorage());
   hosts = std::make_unique<storage::HostStore>(backend.get());
   storage::EventStoreOptions eo;
   eo.clock = clock;
@@ -99,6 +136,9 @@ absl::Status AuthServer::Impl::Init() {
   jd.clock = clock;
   jd.backend = backend.get();
   jd.audit = join_metrics.get();
+  // Agent addresses stamped by an enlist-proxy (a urn:enlist:proxy: client
+  // certificate from the cluster CA) are believed; nobody else's.
+  jd.is_trusted_proxy = [](const grpc::CallbackServerContext& ctx) { return IsProxyPeer(ctx); };
   ENLIST_ASSIGN_OR_RETURN(join_server, JoinServer::Create(config, jd));
 
   AdminDeps ad;
@@ -113,7 +153,7 @@ absl::Status AuthServer::Impl::Init() {
     s->set_ca_pin(join_server->ca_pin());
     s->set_ssh_ca_public_key(join_server->ssh_ca_public_key());
     s->set_active_join_streams(join_server->active_streams());
-    s->set_storage(absl::StrCat("sqlite:", backend->path()));
+    s->set_storage(storage_desc);
   };
   admin_service = std::make_unique<AdminService>(ad);
 
@@ -155,6 +195,13 @@ absl::Status AuthServer::Impl::Init() {
   }
   maintenance = std::thread([this] { Maintain(); });
   ENLIST_RETURN_IF_ERROR(WriteAdminIdentity());
+  {
+    // A proxy identity to copy to enlist-proxy hosts (written once).
+    ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<ca::ClusterCa> ca,
+                            ca::ClusterCa::LoadOrCreate(config.data_dir, config.cluster_name, *clock));
+    ENLIST_RETURN_IF_ERROR(WriteProxyIdentity(*ca, absl::StrCat(config.data_dir, "/", kProxyDir),
+                                              "proxy", config.public_addrs, *clock));
+  }
   logger->Info("Auth service started",
                {{"listen_addr", absl::StrCat(HostOf(config.listen_addr), ":", port)},
                 {"ca_pin", join_server->ca_pin()},
