@@ -1,5 +1,7 @@
 #include "core/crypto/signed_data_signer.h"
 
+#include <openssl/crypto.h>
+
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
@@ -41,7 +43,8 @@ absl::StatusOr<std::string> Sign(EVP_PKEY* key, const std::string& data) {
 
 absl::StatusOr<std::string> CertDer(const X509* cert) {
   uint8_t* buf = nullptr;
-  int len = i2d_X509(cert, &buf);
+  // BoringSSL's i2d_X509 takes a non-const pointer; it does not modify it.
+  int len = i2d_X509(const_cast<X509*>(cert), &buf);
   if (len <= 0) return absl::InternalError("signed data: encoding certificate failed");
   std::string out(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
   OPENSSL_free(buf);
