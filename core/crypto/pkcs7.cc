@@ -248,8 +248,12 @@ absl::string_view DigestAlgorithmName(DigestAlgorithm alg) {
   return "unknown";
 }
 
-absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view input,
-                                                    const Pkcs7Options& options) {
+namespace {
+
+// The whole parse; with `verify` false the signed attributes and the
+// signature are left unchecked (ReadSignedDataUnverified).
+absl::StatusOr<VerifiedSignedData> ParseSignedData(absl::string_view input,
+                                                   const Pkcs7Options& options, bool verify) {
   if (input.size() > options.max_input_size) {
     return Malformed(
         "input", absl::StrCat(input.size(), " bytes exceeds limit of ", options.max_input_size));
@@ -408,6 +412,14 @@ absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view input,
         "pkcs7: signer info: signer certificate not found in certificates");
   }
   X509* signer = out.certificates[signer_index].get();
+  if (!verify) {
+    X509_up_ref(signer);
+    out.signer.reset(signer);
+    out.content = std::string(content);
+    out.digest_algorithm = digest;
+    out.had_signed_attributes = signed_attrs.has_value();
+    return out;
+  }
 
   absl::string_view signed_bytes = content;
   std::string attrs_der;
@@ -440,6 +452,18 @@ absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view input,
   out.content = std::string(content);
   out.digest_algorithm = digest;
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view input,
+                                                    const Pkcs7Options& options) {
+  return ParseSignedData(input, options, /*verify=*/true);
+}
+
+absl::StatusOr<VerifiedSignedData> ReadSignedDataUnverified(absl::string_view input,
+                                                            const Pkcs7Options& options) {
+  return ParseSignedData(input, options, /*verify=*/false);
 }
 
 }  // namespace enlist::crypto

@@ -78,6 +78,16 @@ struct VerifiedSignedData {
 absl::StatusOr<VerifiedSignedData> VerifySignedData(absl::string_view der,
                                                     const Pkcs7Options& options = Pkcs7Options());
 
+// Parses `der` exactly like VerifySignedData (same caps, same strictness,
+// the signer located by issuer and serial) but checks neither the signed
+// attributes nor the signature: nothing it returns is authenticated. For a
+// prover that forwards a document to the party that verifies it (the agent
+// reads the nonce and the signer's AIA, the auth server judges the
+// signature). Errors: kInvalidArgument malformed, kUnauthenticated signer
+// not among the certificates.
+absl::StatusOr<VerifiedSignedData> ReadSignedDataUnverified(
+    absl::string_view der, const Pkcs7Options& options = Pkcs7Options());
+
 }  // namespace enlist::crypto
 
 #endif  // ENLIST_CORE_CRYPTO_PKCS7_H_

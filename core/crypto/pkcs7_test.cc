@@ -65,6 +65,21 @@ TEST(Pkcs7Test, RsaWithoutAttributesAzureDigestQuirk) {
   EXPECT_FALSE(v->signing_time.has_value());
 }
 
+TEST(Pkcs7Test, ReadUnverifiedReturnsTamperedContentThatVerifyRejects) {
+  SignedDataSpec spec = RsaSpec();
+  spec.embedded_content = "{\"nonce\":\"tampered\"}";
+  const std::string der = BuildSignedData(spec);
+  absl::StatusOr<VerifiedSignedData> v = VerifySignedData(der);
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kUnauthenticated);
+  absl::StatusOr<VerifiedSignedData> r = ReadSignedDataUnverified(der);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->content, "{\"nonce\":\"tampered\"}");
+  EXPECT_TRUE(SameCert(r->signer.get(), Rsa().leaf.get()));
+  // Malformed input is still malformed.
+  EXPECT_EQ(ReadSignedDataUnverified(der.substr(0, der.size() - 1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(Pkcs7Test, RsaWithSignedAttributesAndSigningTime) {
   SignedDataSpec spec = RsaSpec();
   spec.digest_oid = t::kOidSha256;
