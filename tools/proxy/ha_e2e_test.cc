@@ -1,0 +1,198 @@
+// High availability end to end, with the real programs on loopback: a
+// 3-member etcd cluster, two enlist-auth servers sharing it (started at the
+// same time: one CA), enlist-proxy in front of both, and enlist-agent
+// joining through the proxy while one auth server and then one etcd member
+// are killed. Every join succeeds, possibly after a retry; every host is
+// stored once, under a unique id, and visible from the surviving server.
+#include <signal.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "auth/storage/backend_testing.h"
+#include "auth/storage/etcd_test_cluster.h"
+#include "core/testing/subprocess.h"
+#include "core/util/file.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace enlist::proxy {
+namespace {
+
+using enlist::testing::Runfile;
+using enlist::testing::RunCommand;
+using enlist::testing::Subprocess;
+using enlist::testing::WaitFor;
+using ::testing::HasSubstr;
+
+constexpr char kSecret[] = "ha-e2e-secret-0123456789abcdef";
+
+// The value of `key=` on the line containing `marker` ("" if absent).
+std::string Field(const std::string& log, const std::string& marker, const std::string& key) {
+  size_t line = log.find(marker);
+  if (line == std::string::npos) return "";
+  size_t at = log.find(absl::StrCat(" ", key, "="), line);
+  if (at == std::string::npos) return "";
+  at += key.size() + 2;
+  return log.substr(at, log.find_first_of(" \n", at) - at);
+}
+
+struct Auth {
+  std::string dir;
+  std::unique_ptr<Subprocess> process;
+  std::string address, pin;
+};
+
+class HaE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = storage::MakeTestDir("ha");
+    storage::EtcdTestClusterOptions o;
+    o.dir = root_ + "/etcd";
+    auto c = storage::EtcdTestCluster::Start(o);
+    ASSERT_TRUE(c.ok()) << c.status();
+    etcd_ = *std::move(c);
+    ASSERT_TRUE(WriteFileAtomic(root_ + "/secret", kSecret).ok());
+  }
+
+  void StartAuth(Auth& a, int i) {
+    a.dir = absl::StrCat(root_, "/auth", i);
+    const std::string config = absl::StrCat(root_, "/auth", i, ".yaml");
+    ASSERT_TRUE(WriteFileAtomic(config, absl::StrCat("version: v1\ncluster_name: ha\n"
+                                                     "listen_addr: 127.0.0.1:0\ndata_dir: ",
+                                                     a.dir, "\nstorage:\n  type: etcd\n  endpoints: [",
+                                                     absl::StrJoin(etcd_->endpoints(), ", "),
+                                                     "]\n"))
+                    .ok());
+    auto p = Subprocess::Start({Runfile("auth/enlist-auth"), "--config", config},
+                               absl::StrCat(root_, "/auth", i, ".log"));
+    ASSERT_TRUE(p.ok()) << p.status();
+    a.process = std::make_unique<Subprocess>(*std::move(p));
+  }
+
+  void AwaitAuth(Auth& a) {
+    ASSERT_TRUE(WaitFor([&] { return absl::StrContains(a.process->Output(), "Auth service started"); },
+                        absl::Seconds(30)))
+        << a.process->Output();
+    a.address = Field(a.process->Output(), "Auth service started", "listen_addr");
+    a.pin = Field(a.process->Output(), "Auth service started", "ca_pin");
+  }
+
+  // Joins one agent through the proxy (up to `attempts` runs of
+  // `enlist-agent join`); returns its host id, "" on failure.
+  std::string JoinAgent(int n, int attempts, std::vector<std::string>* errors) {
+    const std::string dir = absl::StrCat(root_, "/vm", n);
+    const std::string config = dir + ".yaml";
+    EXPECT_TRUE(WriteFileAtomic(config, absl::StrCat("version: v3\nteleport:\n  nodename: vm", n,
+                                                     "\n  data_dir: ", dir,
+                                                     "\n  join_params:\n    token_name: boot\n"
+                                                     "    method: token\n    token:\n"
+                                                     "      secret_file: ",
+                                                     root_, "/secret\n  proxy_server: ",
+                                                     proxy_address_, "\nenlist:\n  ca_pin: ",
+                                                     auth_[0].pin, "\n"))
+                    .ok());
+    for (int i = 0; i < attempts; ++i) {
+      std::string out;
+      auto rc = RunCommand({Runfile("agent/enlist-agent"), "join", "--config", config,
+                            "--max-attempts", "1"},
+                           &out, absl::Seconds(40));
+      if (rc.ok() && *rc == 0) {
+        std::string status;
+        auto s = RunCommand({Runfile("agent/enlist-agent"), "status", "--config", config,
+                             "--format", "json"},
+                            &status);
+        size_t at = status.find("\"host_id\":\"");
+        if (!s.ok() || *s != 0 || at == std::string::npos) return "";
+        return status.substr(at + 11, 36);
+      }
+      errors->push_back(out);
+    }
+    return "";
+  }
+
+  std::string root_;
+  std::unique_ptr<storage::EtcdTestCluster> etcd_;
+  Auth auth_[2];
+  std::unique_ptr<Subprocess> proxy_;
+  std::string proxy_address_;
+};
+
+TEST_F(HaE2eTest, TwoAuthServersBehindAProxySurviveFailures) {
+  // Both servers start at once: exactly one CA.
+  StartAuth(auth_[0], 0);
+  StartAuth(auth_[1], 1);
+  AwaitAuth(auth_[0]);
+  AwaitAuth(auth_[1]);
+  ASSERT_THAT(auth_[0].pin, ::testing::StartsWith("sha256:"));
+  EXPECT_EQ(auth_[0].pin, auth_[1].pin);
+  const std::string both = auth_[0].process->Output() + auth_[1].process->Output();
+  EXPECT_EQ(absl::StrContains(both, "ca=created"), true) << both;
+
+  // A token created through one server is usable through the other.
+  ASSERT_TRUE(WriteFileAtomic(root_ + "/tokens.yaml",
+                              absl::StrCat("kind: token\nversion: v2\nmetadata: {name: boot}\n"
+                                           "spec: {roles: [Node], join_method: token, token: "
+                                           "{secret: ",
+                                           kSecret, "}}\n"))
+                  .ok());
+  std::string out;
+  auto rc = RunCommand({Runfile("tools/enlistctl/enlistctl"), "--data-dir", auth_[0].dir,
+                        "create", "-f", root_ + "/tokens.yaml"},
+                       &out);
+  ASSERT_TRUE(rc.ok() && *rc == 0) << out;
+
+  auto p = Subprocess::Start({Runfile("tools/proxy/enlist-proxy"), "--listen-addr",
+                              "127.0.0.1:0", "--auth-servers",
+                              absl::StrCat(auth_[0].address, ",", auth_[1].address),
+                              "--identity-dir", auth_[0].dir + "/proxy"},
+                             root_ + "/proxy.log");
+  ASSERT_TRUE(p.ok()) << p.status();
+  proxy_ = std::make_unique<Subprocess>(*std::move(p));
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(proxy_->Output(), "Proxy started"); },
+                      absl::Seconds(20)))
+      << proxy_->Output();
+  proxy_address_ = Field(proxy_->Output(), "Proxy started", "listen_addr");
+
+  std::vector<std::string> ids, errors;
+  constexpr int kAgents = 8;
+  for (int n = 0; n < kAgents; ++n) {
+    if (n == 3) auth_[0].process->Signal(SIGKILL);  // an auth server dies mid-stream of joins
+    if (n == 6) etcd_->Kill(0);                     // and then an etcd member
+    std::string id = JoinAgent(n, 3, &errors);
+    ASSERT_FALSE(id.empty()) << "agent " << n << ": " << absl::StrJoin(errors, "\n---\n")
+                             << "\nproxy:\n" << proxy_->Output() << "\nauth1:\n"
+                             << auth_[1].process->Output();
+    ids.push_back(id);
+  }
+  // Failed attempts were retryable (the agent says so), never denials.
+  for (const std::string& e : errors) EXPECT_THAT(e, ::testing::Not(HasSubstr("PERMISSION_DENIED")));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+
+  // The surviving server sees every host, once.
+  rc = RunCommand({Runfile("tools/enlistctl/enlistctl"), "--data-dir", auth_[1].dir, "get",
+                   "hosts", "--format", "json"},
+                  &out);
+  ASSERT_TRUE(rc.ok() && *rc == 0) << out;
+  for (const std::string& id : ids) {
+    size_t first = out.find(id);
+    EXPECT_NE(first, std::string::npos) << id;
+    EXPECT_EQ(out.find(absl::StrCat("\"", id, "\""), first + id.size() + 1), std::string::npos)
+        << "host " << id << " listed twice";
+  }
+  // The auth server saw the agents' addresses as the proxy stamped them.
+  EXPECT_THAT(auth_[1].process->Output(), ::testing::Not(HasSubstr("level=ERROR")));
+
+  proxy_->Signal(SIGTERM);
+  EXPECT_TRUE(proxy_->Wait(absl::Seconds(15)).ok());
+  auth_[1].process->Signal(SIGTERM);
+  EXPECT_TRUE(auth_[1].process->Wait(absl::Seconds(15)).ok());
+}
+
+}  // namespace
+}  // namespace enlist::proxy
