@@ -96,7 +96,7 @@ TEST_F(IdentityTest, SaveAndLoadRoundTrip) {
   ASSERT_EQ(stat(store.path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
   // One atomic rename: no temporary file is left behind.
-  EXPECT_EQ(Files(dir_), (std::vector<std::string>{kIdentityFile, kSshKeyFile, kTlsKeyFile}));
+  EXPECT_EQ(Files(dir_), (std::vector<std::string>{kIdentityFile, kSshHostKeyFile, kSshKeyFile, kTlsKeyFile}));
 
   auto loaded = store.Load(keys_);
   ASSERT_TRUE(loaded.ok()) << loaded.status();

@@ -76,7 +76,9 @@ absl::StatusOr<enlist::join::v1::Result> CaHostIssuer::Issue(const join::IssueRe
     ext.Set("attributes", std::move(attrs));
     CertProfile p;
     p.common_name = issued.host_id;
-    AddUnique(&p.dns_names, host.host_name());
+    // The host name is a DNS SAN only when it is a valid DNS name (Azure
+    // scale-set instances are named "vmss_3"); it stays an SSH principal.
+    if (IsValidDnsName(host.host_name())) AddUnique(&p.dns_names, host.host_name());
     for (const auto& d : host.dns_names()) AddUnique(&p.dns_names, d);
     p.uris = {absl::StrCat("urn:enlist:host:", issued.host_id)};
     p.server_auth = p.client_auth = true;

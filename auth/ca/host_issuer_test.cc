@@ -78,6 +78,19 @@ TEST_F(HostIssuerTest, IssuesBothCertificatesSignedByTheCa) {
   EXPECT_EQ(r->ssh_ca_public_keys(0), ca_->ssh_public_key());
 }
 
+TEST_F(HostIssuerTest, HostNameThatIsNoDnsNameStaysOutOfSans) {
+  CaHostIssuer issuer(ca_.get(), &clock_, {});
+  host_.set_host_name("web-vmss_3");
+  auto r = issuer.Issue(req_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto cert = crypto::ParseCertificateDer(r->tls_cert_chain(0));
+  EXPECT_THAT(crypto::DnsNames(**cert), ::testing::ElementsAre("vm-1.internal"));
+  EXPECT_THAT(r->ssh_host_cert(), ::testing::StartsWith("ssh-ed25519-cert-v01@openssh.com"));
+  // An explicitly requested DNS name must be valid.
+  host_.add_dns_names("bad name");
+  EXPECT_EQ(issuer.Issue(req_).status().message(), "ca: invalid DNS name \"bad name\"");
+}
+
 TEST_F(HostIssuerTest, KeepsHostIdOnlyWhenPolicyAllows) {
   HostIssuerOptions opts;
   opts.may_keep_host_id = [](const std::string& prev, const join::IssueRequest& r) -> absl::StatusOr<bool> {

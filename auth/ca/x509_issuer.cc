@@ -66,7 +66,9 @@ bool AddName(GENERAL_NAMES* names, int type, absl::string_view value) {
   return true;
 }
 
-bool ValidDnsName(absl::string_view n) {
+}  // namespace
+
+bool IsValidDnsName(absl::string_view n) {
   if (n.empty() || n.size() > 253) return false;
   for (char c : n) {
     if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '*')) {
@@ -75,6 +77,8 @@ bool ValidDnsName(absl::string_view n) {
   }
   return true;
 }
+
+namespace {
 
 }  // namespace
 
@@ -156,7 +160,7 @@ std::string SerialHex(const X509& cert) {
 absl::StatusOr<X509Ptr> IssueCertificate(const CertProfile& profile, const EVP_PKEY& subject_key,
                                          const X509* issuer, EVP_PKEY& issuer_key) {
   for (const std::string& n : profile.dns_names) {
-    if (!ValidDnsName(n)) {
+    if (!IsValidDnsName(n)) {
       return absl::InvalidArgumentError(absl::StrCat("ca: invalid DNS name \"", n.substr(0, 64), "\""));
     }
   }

@@ -43,6 +43,11 @@ struct CertProfile {
   std::optional<std::string> join_extension_json;
 };
 
+// True for a name usable as a dNSName SAN: 1-253 characters of letters,
+// digits, '-', '.', and '*' (wildcards). Azure scale-set instance names
+// ("web_3") are not.
+bool IsValidDnsName(absl::string_view name);
+
 // Generates a P-256 key (CA and server keys).
 absl::StatusOr<crypto::EvpPkeyPtr> GenerateP256Key();
 // Generates an Ed25519 key (the SSH CA).
