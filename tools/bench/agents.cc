@@ -1,0 +1,316 @@
+#include "tools/bench/agents.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "agent/keys.h"
+#include "agent/public/join_client.h"
+#include "core/config/yaml.h"
+#include "core/http/curl_http_client.h"
+#include "core/join/registry.h"
+#include "core/util/status_macros.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/client_callback.h"
+#include "methods/azure/agent/azure_agent_method.h"
+#include "proto/join/v1/join.grpc.pb.h"
+#include "tools/bench/bench_world.h"
+
+namespace enlist::bench {
+namespace {
+
+using enlist::join::v1::JoinRequest;
+using enlist::join::v1::JoinResponse;
+
+// Caches 200 answers of IMDS token and pkiops GETs by URL: IMDS caches a
+// managed identity's token (~24 h) and intermediates rarely change, so only
+// the attested document (which carries the join's nonce) is signed per join.
+class CachingHttp final : public http::HttpClient {
+ public:
+  explicit CachingHttp(std::shared_ptr<http::HttpClient> next) : next_(std::move(next)) {}
+  absl::StatusOr<http::HttpResponse> Get(const http::HttpRequest& request) override {
+    const bool cacheable = absl::StrContains(request.url, "/metadata/identity/oauth2/token") ||
+                           absl::StrContains(request.url, "/pkiops/");
+    if (cacheable) {
+      absl::MutexLock l(&mu_);
+      auto it = cache_.find(request.url);
+      if (it != cache_.end()) return it->second;
+    }
+    absl::StatusOr<http::HttpResponse> r = next_->Get(request);
+    if (cacheable && r.ok() && r->status == 200) {
+      absl::MutexLock l(&mu_);
+      cache_.emplace(request.url, *r);
+    }
+    return r;
+  }
+  absl::StatusOr<http::HttpResponse> Post(const http::HttpRequest& request) override {
+    return next_->Post(request);
+  }
+
+ private:
+  const std::shared_ptr<http::HttpClient> next_;
+  absl::Mutex mu_;
+  std::map<std::string, http::HttpResponse> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
+}
+
+// One stream parked at the challenge: writes ClientInit, reads ServerInit
+// and the Challenge, then holds until cancelled.
+class HeldStream final : public grpc::ClientBidiReactor<JoinRequest, JoinResponse> {
+ public:
+  HeldStream(enlist::join::v1::JoinService::Stub* stub, const JoinRequest& init,
+             std::atomic<int>* waiting, std::atomic<int>* done)
+      : init_(init), waiting_(waiting), done_(done) {
+    stub->async()->Join(&ctx_, this);
+    StartWrite(&init_);
+    StartRead(&resp_);
+    StartCall();
+  }
+  void Cancel() { ctx_.TryCancel(); }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (resp_.has_challenge()) {
+      waiting_->fetch_add(1);
+      return;  // parked: no further read until cancelled
+    }
+    StartRead(&resp_);
+  }
+  void OnWriteDone(bool) override {}
+  void OnDone(const grpc::Status&) override { done_->fetch_add(1); }
+
+ private:
+  grpc::ClientContext ctx_;
+  JoinRequest init_;
+  JoinResponse resp_;
+  std::atomic<int>* const waiting_;
+  std::atomic<int>* const done_;
+};
+
+}  // namespace
+
+struct Agents::State {
+  Cluster* cluster = nullptr;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  join::AgentRegistry methods;
+  std::shared_ptr<const agent::HostKeys> keys;
+  std::vector<config::YamlNode> vm_settings;  // enlist.azure per VM
+  std::vector<std::unique_ptr<agent::JoinClient>> clients;
+};
+
+Agents::Agents(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Agents::~Agents() = default;
+
+void WaitIdle(pid_t pid, double max_seconds) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(max_seconds);
+  absl::StatusOr<ProcStats> prev = ReadProcStats(pid);
+  while (prev.ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+    absl::StatusOr<ProcStats> now = ReadProcStats(pid);
+    if (!now.ok()) return;
+    if (now->cpu_us - prev->cpu_us < 2000) return;
+    prev = now;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Agents>> Agents::Create(Cluster* cluster, int channels,
+                                                       const std::string& scratch_dir) {
+  auto s = std::make_unique<State>();
+  s->cluster = cluster;
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = cluster->ca_pem();
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::SslCredentials(ssl);
+  for (int i = 0; i < channels; ++i) {
+    grpc::ChannelArguments args;
+    // Distinct arguments: gRPC shares a subchannel (one connection) between
+    // channels with identical arguments.
+    args.SetInt("enlist.bench.channel", i);
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(1 << 20);
+    s->channels.push_back(grpc::CreateCustomChannel(cluster->auth_addr(), creds, args));
+  }
+  for (auto& ch : s->channels) {
+    if (!ch->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
+      return absl::UnavailableError(
+          absl::StrCat("agents: cannot connect to enlist-auth at ", cluster->auth_addr()));
+    }
+  }
+  http::CurlHttpClient::Options co;
+  co.use_environment_proxy = false;
+  auto http = std::make_shared<CachingHttp>(std::make_shared<http::CurlHttpClient>(co));
+  azure::AzureAgentDeps deps;
+  deps.imds_http = http;
+  deps.web_http = http;
+  ENLIST_RETURN_IF_ERROR(azure::RegisterAzureAgent(s->methods, deps));
+  ENLIST_ASSIGN_OR_RETURN(agent::HostKeys keys,
+                          agent::LoadOrCreateHostKeys(scratch_dir + "/agent-keys",
+                                                      agent::TlsKeyType::kEcdsaP256));
+  s->keys = std::make_shared<const agent::HostKeys>(std::move(keys));
+  for (int v = 0; v < cluster->options().vms; ++v) {
+    ENLIST_ASSIGN_OR_RETURN(
+        config::YamlNode n,
+        config::YamlNode::ParseOne(
+            absl::StrCat("imds_url: ", cluster->emulator_url(), "/vm/", BenchVmName(v),
+                         "\nallow_http: true\nintermediate_url_prefixes: [\"",
+                         cluster->emulator_url(), "/pkiops/certs/\"]\n"),
+            "bench-agent.yaml"));
+    s->vm_settings.push_back(std::move(n));
+  }
+  for (auto& ch : s->channels) {
+    agent::JoinClientOptions jo;
+    jo.timeout = absl::Seconds(60);
+    jo.client_version = "enlist-bench/0.1.0";
+    ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<agent::JoinClient> c,
+                            agent::JoinClient::Create(ch, &s->methods, s->keys, jo));
+    s->clients.push_back(std::move(c));
+  }
+  return std::unique_ptr<Agents>(new Agents(std::move(s)));
+}
+
+absl::StatusOr<JoinRunResult> Agents::RunJoins(int n) {
+  State& s = *state_;
+  Process& auth = s.cluster->auth();
+  Process& emu = s.cluster->emulator();
+  std::vector<agent::JoinParams> params(n);
+  for (int i = 0; i < n; ++i) {
+    const int v = i % s.cluster->options().vms;
+    params[i].join_method = "azure";
+    params[i].token_name = kBenchTokenName;
+    params[i].host_name = absl::StrCat(BenchVmName(v), "-", i);
+    params[i].method_settings = s.vm_settings[v];
+  }
+  std::vector<double> latency_ms(n, 0);
+  std::vector<absl::Status> status(n);
+  absl::Mutex mu;
+  int remaining = n;
+
+  WaitIdle(auth.pid(), 5);
+  ResetPeakRss(auth.pid());
+  ENLIST_ASSIGN_OR_RETURN(ProcStats a0, ReadProcStats(auth.pid()));
+  ENLIST_ASSIGN_OR_RETURN(ProcStats e0, ReadProcStats(emu.pid()));
+  const absl::Time start = absl::Now();
+  std::vector<std::shared_ptr<agent::JoinCall>> calls;
+  calls.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    const absl::Time t0 = absl::Now();
+    auto done = [&, i, t0](absl::StatusOr<agent::Identity> id) {
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+      absl::MutexLock l(&mu);
+      latency_ms[i] = ms;
+      status[i] = id.status();
+      --remaining;
+    };
+    absl::StatusOr<std::shared_ptr<agent::JoinCall>> c =
+        s.clients[i % s.clients.size()]->Start(params[i], done);
+    if (!c.ok()) {
+      absl::MutexLock l(&mu);
+      status[i] = c.status();
+      --remaining;
+      continue;
+    }
+    calls.push_back(*std::move(c));
+  }
+  {
+    absl::MutexLock l(&mu);
+    mu.Await(absl::Condition(
+        +[](int* r) { return *r == 0; }, &remaining));
+  }
+  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  // The server may still be finishing its bookkeeping (audit, storage)
+  // after the last Result: count that too.
+  WaitIdle(auth.pid(), 5);
+  ENLIST_ASSIGN_OR_RETURN(ProcStats a1, ReadProcStats(auth.pid()));
+  ENLIST_ASSIGN_OR_RETURN(ProcStats e1, ReadProcStats(emu.pid()));
+
+  JoinRunResult r;
+  r.agents = n;
+  r.channels = static_cast<int>(s.channels.size());
+  std::vector<double> ok_ms;
+  for (int i = 0; i < n; ++i) {
+    if (status[i].ok()) {
+      ++r.ok;
+    } else {
+      ++r.errors;
+      if (r.first_error.empty()) r.first_error = status[i].ToString();
+    }
+    ok_ms.push_back(latency_ms[i]);
+  }
+  std::sort(ok_ms.begin(), ok_ms.end());
+  r.seconds = secs;
+  r.joins_per_second = r.ok / secs;
+  r.p50_ms = Percentile(ok_ms, 0.50);
+  r.p90_ms = Percentile(ok_ms, 0.90);
+  r.p99_ms = Percentile(ok_ms, 0.99);
+  r.max_ms = ok_ms.empty() ? 0 : ok_ms.back();
+  r.auth_cpu_us_per_join = static_cast<double>(a1.cpu_us - a0.cpu_us) / n;
+  r.emulator_cpu_us_per_join = static_cast<double>(e1.cpu_us - e0.cpu_us) / n;
+  r.auth_peak_rss_kib = a1.hwm_kib;
+  r.auth_threads = a1.threads;
+  return r;
+}
+
+absl::StatusOr<HeldStreamsResult> Agents::HoldStreams(int n) {
+  State& s = *state_;
+  Process& auth = s.cluster->auth();
+  JoinRequest init;
+  auto* ci = init.mutable_init();
+  ci->set_join_method("azure");
+  ci->set_token_name(kBenchTokenName);
+  ci->set_role("Node");
+  ci->set_client_version("enlist-bench/0.1.0");
+  ci->mutable_host()->set_tls_public_key(s.keys->tls_public_key_der);
+  ci->mutable_host()->set_ssh_public_key(s.keys->ssh_public_key_line);
+  ci->mutable_host()->set_host_name("bench-held");
+
+  std::vector<std::unique_ptr<enlist::join::v1::JoinService::Stub>> stubs;
+  for (auto& ch : s.channels) stubs.push_back(enlist::join::v1::JoinService::NewStub(ch));
+  WaitIdle(auth.pid(), 5);
+  ENLIST_ASSIGN_OR_RETURN(ProcStats before, ReadProcStats(auth.pid()));
+  std::atomic<int> waiting{0}, done{0};
+  std::vector<std::unique_ptr<HeldStream>> streams;
+  streams.reserve(n);
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < n; ++i) {
+    streams.push_back(
+        std::make_unique<HeldStream>(stubs[i % stubs.size()].get(), init, &waiting, &done));
+  }
+  const absl::Time deadline = start + absl::Seconds(60);
+  while (waiting.load() + done.load() < n && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  HeldStreamsResult r;
+  r.seconds_to_open = absl::ToDoubleSeconds(absl::Now() - start);
+  WaitIdle(auth.pid(), 5);
+  ENLIST_ASSIGN_OR_RETURN(ProcStats after, ReadProcStats(auth.pid()));
+  r.streams = n;
+  r.waiting = waiting.load();
+  r.rss_before_kib = before.rss_kib;
+  r.rss_after_kib = after.rss_kib;
+  r.bytes_per_stream =
+      r.waiting > 0 ? static_cast<double>(after.rss_kib - before.rss_kib) * 1024 / r.waiting : 0;
+  for (auto& st : streams) st->Cancel();
+  const absl::Time end = absl::Now() + absl::Seconds(30);
+  while (done.load() < n && absl::Now() < end) absl::SleepFor(absl::Milliseconds(20));
+  if (done.load() < n) {
+    return absl::DeadlineExceededError("held streams: streams did not end after cancel");
+  }
+  streams.clear();
+  WaitIdle(auth.pid(), 30);
+  return r;
+}
+
+}  // namespace enlist::bench
