@@ -6,6 +6,12 @@
 //   enlistctl get events [--since 1h|RFC3339] [--limit N]
 //   enlistctl status
 //   enlistctl identity export --out DIR
+//   enlistctl azure inspect --document FILE|- [--token FILE] [--intermediates FILE]
+//       [--roots FILE] [--jwks FILE] [--at RFC3339] [--nonce N] [--cloud NAME]
+//       [--token-yaml FILE] [--require-all] [--format text|json]
+//     offline diagnostics of a captured attested document (docs/troubleshooting.md);
+//     exit 0 when no check failed (with --require-all: and none was skipped),
+//     1 when one did, 2 for unusable input.
 // Flags are written with dashes (--data-dir); underscores work too.
 // Common flags: --data-dir (auth server's, default /var/lib/enlist-auth),
 // --identity DIR (default <data-dir>/admin), --auth-server HOST:PORT,
@@ -28,6 +34,7 @@
 #include "core/util/cli_args.h"
 #include "core/util/file.h"
 #include "grpcpp/grpcpp.h"
+#include "methods/azure/inspect/inspector.h"
 #include "tools/enlistctl/admin_client.h"
 #include "yaml-cpp/yaml.h"
 
@@ -41,6 +48,16 @@ ABSL_FLAG(std::string, since, "", "get events: only newer than a duration ago (1
 ABSL_FLAG(int, limit, 100, "get events: at most this many");
 ABSL_FLAG(std::string, out, "", "identity export: destination directory");
 ABSL_FLAG(std::string, timeout, "10s", "deadline of each call");
+ABSL_FLAG(std::string, document, "", "azure inspect: attested document (IMDS response); - reads stdin");
+ABSL_FLAG(std::string, token, "", "azure inspect: managed-identity access token file");
+ABSL_FLAG(std::string, intermediates, "", "azure inspect: intermediates (PEM or concatenated DER)");
+ABSL_FLAG(std::string, roots, "", "azure inspect: trusted roots PEM (default: Azure roots of /etc/ssl/certs)");
+ABSL_FLAG(std::string, jwks, "", "azure inspect: the tenant's JWKS document");
+ABSL_FLAG(std::string, at, "", "azure inspect: evaluate at this RFC 3339 time (default now)");
+ABSL_FLAG(std::string, nonce, "", "azure inspect: the challenge the document should carry");
+ABSL_FLAG(std::string, cloud, "public", "azure inspect: public, usgovernment, china or germany");
+ABSL_FLAG(std::string, token_yaml, "", "azure inspect: token resource (token.yaml) for the allow rules");
+ABSL_FLAG(bool, require_all, false, "azure inspect: a skipped check fails too");
 
 namespace {
 
@@ -55,7 +72,12 @@ constexpr char kUsage[] =
     "  get hosts                    registered hosts\n"
     "  get events [--since] [--limit]  join attempts, newest first\n"
     "  status                       cluster status and CA pin\n"
-    "  identity export --out DIR    copy the admin identity for remote use\n";
+    "  identity export --out DIR    copy the admin identity for remote use\n"
+    "  azure inspect --document FILE|- [--token F] [--intermediates F] [--roots F]\n"
+    "      [--jwks F] [--at RFC3339] [--nonce N] [--cloud C] [--token-yaml F]\n"
+    "      [--require-all] [--format text|json]\n"
+    "                               offline diagnostics of a captured Azure document;\n"
+    "                               exit 0 no check failed, 1 a check failed, 2 bad input\n";
 
 int Fail(const std::string& msg) {
   std::fprintf(stderr, "ERROR: %s\n", msg.c_str());
@@ -366,14 +388,104 @@ int CmdExportIdentity(const std::string& from) {
   return 0;
 }
 
+// Reports unusable input to `azure inspect` (exit status 2).
+int BadInput(const std::string& msg) {
+  Fail(msg);
+  return 2;
+}
+
+// Reads an input file of `azure inspect` ("-": stdin), at most 1 MiB.
+absl::StatusOr<std::string> ReadInput(const std::string& flag, const std::string& path) {
+  constexpr size_t kMax = 1 << 20;
+  if (path == "-") {
+    std::string text;
+    char buf[4096];
+    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+      text.append(buf, static_cast<size_t>(std::cin.gcount()));
+      if (text.size() > kMax) return absl::InvalidArgumentError(absl::StrCat(flag, ": <stdin>: over 1 MiB"));
+    }
+    return text;
+  }
+  absl::StatusOr<std::string> t = enlist::ReadFileCapped(path, kMax);
+  if (!t.ok()) return absl::Status(t.status().code(), absl::StrCat(flag, ": ", t.status().message()));
+  return t;
+}
+
+// `azure inspect`: reads the files, runs the inspector, prints its report.
+int CmdAzureInspect() {
+  namespace inspect = enlist::azure::inspect;
+  const std::string fmt = absl::GetFlag(FLAGS_format);
+  const bool json = fmt == "json";
+  if (!json && fmt != "text" && fmt != "table") return BadInput("--format: expected text or json");
+  inspect::InspectOptions o;
+  const std::string document = absl::GetFlag(FLAGS_document);
+  const std::string token = absl::GetFlag(FLAGS_token);
+  if (document.empty() && token.empty()) {
+    return BadInput("azure inspect: --document FILE (- reads stdin) or --token FILE is required");
+  }
+  if (document == "-" && token == "-") return BadInput("azure inspect: only one input can be stdin");
+  struct Input {
+    const char* flag;
+    std::string path;
+    std::string* into;
+  };
+  for (const Input& in : {Input{"--document", document, &o.document},
+                          Input{"--token", token, &o.access_token},
+                          Input{"--intermediates", absl::GetFlag(FLAGS_intermediates), &o.intermediates},
+                          Input{"--jwks", absl::GetFlag(FLAGS_jwks), &o.jwks},
+                          Input{"--token-yaml", absl::GetFlag(FLAGS_token_yaml), &o.token_yaml}}) {
+    if (in.path.empty()) continue;
+    absl::StatusOr<std::string> data = ReadInput(in.flag, in.path);
+    if (!data.ok()) return BadInput(absl::StrCat("azure inspect: ", data.status().message()));
+    *in.into = *std::move(data);
+  }
+  if (!absl::GetFlag(FLAGS_token_yaml).empty()) o.token_yaml_source = absl::GetFlag(FLAGS_token_yaml);
+  o.roots_file = absl::GetFlag(FLAGS_roots);
+  o.cloud = absl::GetFlag(FLAGS_cloud);
+  if (!absl::GetFlag(FLAGS_nonce).empty()) o.nonce = absl::GetFlag(FLAGS_nonce);
+  if (const std::string at = absl::GetFlag(FLAGS_at); !at.empty()) {
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, at, &t, &err)) {
+      return BadInput(absl::StrCat("azure inspect: --at: expected an RFC 3339 time (2024-01-02T03:04:05Z): ", err));
+    }
+    o.at = t;
+  }
+  absl::StatusOr<inspect::InspectReport> report = inspect::Inspect(o);
+  if (!report.ok()) return BadInput(absl::StrCat("azure ", report.status().message()));
+  const bool require_all = absl::GetFlag(FLAGS_require_all);
+  if (json) {
+    std::printf("%s\n", enlist::json::Serialize(inspect::ReportToJson(*report, require_all)).c_str());
+  } else {
+    std::printf("%s", inspect::ReportToText(*report, require_all).c_str());
+  }
+  return inspect::ExitCode(*report, require_all);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   std::vector<std::string> storage;
   std::vector<char*> argv_fixed = enlist::NormalizeFlags(argc, argv, &storage);
+  // "--document -" reads stdin: join it into "--document=-" so the "-" is
+  // taken as the value without Abseil's "did you really mean" warning.
+  std::vector<std::string> joined;
+  joined.reserve(argv_fixed.size());
+  for (size_t i = 0; i < argv_fixed.size(); ++i) {
+    std::string a = argv_fixed[i];
+    if (i + 1 < argv_fixed.size() && a.rfind("--", 0) == 0 && a.size() > 2 &&
+        a.find('=') == std::string::npos && std::string(argv_fixed[i + 1]) == "-") {
+      a += "=-";
+      ++i;
+    }
+    joined.push_back(std::move(a));
+  }
+  argv_fixed.clear();
+  for (std::string& a : joined) argv_fixed.push_back(a.data());
   std::vector<char*> pos = absl::ParseCommandLine(static_cast<int>(argv_fixed.size()), argv_fixed.data());
   std::vector<std::string> args(pos.begin() + 1, pos.end());
+  if (args.size() == 2 && args[0] == "azure" && args[1] == "inspect") return CmdAzureInspect();
   const std::string fmt = absl::GetFlag(FLAGS_format);
   if (fmt != "table" && fmt != "yaml" && fmt != "json") return Fail("--format: expected table, yaml or json");
   if (args.empty()) {
