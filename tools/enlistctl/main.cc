@@ -163,12 +163,6 @@ Value Attrs(const google::protobuf::RepeatedPtrField<Attribute>& attrs) {
   return o;
 }
 
-std::string AttrsText(const google::protobuf::RepeatedPtrField<Attribute>& attrs) {
-  std::vector<std::string> parts;
-  for (const auto& a : attrs) parts.push_back(absl::StrCat(a.key(), "=", a.value()));
-  return absl::StrJoin(parts, " ");
-}
-
 int CmdCreate(AdminService::Stub& stub) {
   std::string file = absl::GetFlag(FLAGS_f);
   if (file.empty()) return Fail("create: -f FILE is required (- reads stdin)");
