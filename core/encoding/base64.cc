@@ -40,33 +40,31 @@ std::string Encode(absl::string_view data, const char* alphabet, bool pad) {
   return out;
 }
 
-int SymbolValue(char c, bool url) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (url) {
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-  } else {
-    if (c == '+') return 62;
-    if (c == '/') return 63;
+// Symbol values by byte, -1 for bytes outside the alphabet: a table lookup
+// instead of a chain of range tests (base64 decoding of documents and JWTs
+// showed in join profiles).
+struct SymbolTable {
+  int8_t value[256];
+  constexpr explicit SymbolTable(const char* alphabet) : value() {
+    for (int i = 0; i < 256; ++i) value[i] = -1;
+    for (int i = 0; i < 64; ++i) value[static_cast<uint8_t>(alphabet[i])] = static_cast<int8_t>(i);
   }
-  return -1;
-}
+};
+constexpr SymbolTable kStdSymbols(kStdAlphabet);
+constexpr SymbolTable kUrlSymbols(kUrlAlphabet);
 
-// Decodes the symbols of `text` (no padding in it). A final group of 2 or 3
-// symbols carries 1 or 2 bytes; its unused low bits must be zero.
 absl::StatusOr<std::string> DecodeSymbols(absl::string_view text, bool url,
                                           absl::string_view prefix) {
   if (text.size() % 4 == 1) {
     return absl::InvalidArgumentError(absl::StrCat(prefix, ": invalid length ", text.size()));
   }
-  std::string out;
-  out.reserve(text.size() / 4 * 3 + 2);
+  const int8_t* table = url ? kUrlSymbols.value : kStdSymbols.value;
+  std::string out(text.size() / 4 * 3 + 2, '\0');
+  size_t n = 0;
   uint32_t acc = 0;
   int bits = 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    const int v = SymbolValue(text[i], url);
+    const int v = table[static_cast<uint8_t>(text[i])];
     if (v < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(prefix, ": invalid character at offset ", i));
@@ -75,9 +73,10 @@ absl::StatusOr<std::string> DecodeSymbols(absl::string_view text, bool url,
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+      out[n++] = static_cast<char>((acc >> bits) & 0xFF);
     }
   }
+  out.resize(n);
   // 2 leftover bits (after 3 symbols) or 4 (after 2 symbols) must be zero.
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
     return absl::InvalidArgumentError(absl::StrCat(prefix, ": non-canonical trailing bits"));
