@@ -85,6 +85,7 @@ absl::StatusOr<enlist::join::v1::Result> CaHostIssuer::Issue(const join::IssueRe
     p.not_before = now - options_.backdate;
     p.not_after = issued.expires;
     p.join_extension_json = json::Serialize(ext);
+    p.subject_public_key_info = host.tls_public_key();
     absl::StatusOr<crypto::X509Ptr> cert = IssueCertificate(p, *key, &ca_->tls_cert(), ca_->tls_key());
     if (!cert.ok()) return cert.status();
     ENLIST_ASSIGN_OR_RETURN(std::string der, crypto::CertificateDer(**cert));

@@ -1,6 +1,7 @@
 #include "auth/ca/x509_issuer.h"
 
 #include <arpa/inet.h>
+#include <string.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
@@ -12,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/crypto/digest.h"
+#include "core/der/der.h"
 
 namespace enlist::ca {
 namespace {
@@ -157,6 +159,60 @@ std::string SerialHex(const X509& cert) {
   return out;
 }
 
+namespace {
+
+// Copies DER SubjectPublicKeyInfo `spki` (RFC 5280 section 4.1.2.7:
+// SEQUENCE { AlgorithmIdentifier, BIT STRING }) into `cert` without
+// decoding the key.
+absl::Status SetSubjectPublicKeyInfo(X509* cert, absl::string_view spki) {
+  const auto bad = [] { return absl::InvalidArgumentError("ca: subject public key info: malformed"); };
+  absl::StatusOr<der::Reader> top = der::Reader::Create(spki);
+  if (!top.ok()) return bad();
+  absl::StatusOr<der::Reader> seq = top->ReadConstructed(der::kSequence);
+  if (!seq.ok() || !top->empty()) return bad();
+  absl::StatusOr<der::Element> alg_el = seq->ReadElement(der::kSequence);
+  absl::StatusOr<der::Element> bits = seq->ReadElement(der::kBitString);
+  if (!alg_el.ok() || !bits.ok() || !seq->empty() || bits->value.empty() ||
+      bits->value[0] != 0) {
+    return bad();
+  }
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(alg_el->tlv.data());
+  X509_ALGOR* alg = d2i_X509_ALGOR(nullptr, &p, static_cast<long>(alg_el->tlv.size()));
+  if (alg == nullptr) return bad();
+  const ASN1_OBJECT* alg_obj = nullptr;
+  int param_type = V_ASN1_UNDEF;
+  const void* param = nullptr;
+  X509_ALGOR_get0(&alg_obj, &param_type, &param, alg);
+  ASN1_OBJECT* obj = OBJ_dup(alg_obj);
+  void* param_copy = nullptr;
+  bool ok = obj != nullptr;
+  if (param_type == V_ASN1_OBJECT) {
+    param_copy = OBJ_dup(static_cast<const ASN1_OBJECT*>(param));
+    ok = ok && param_copy != nullptr;
+  } else if (param_type == V_ASN1_SEQUENCE) {
+    param_copy = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param));
+    ok = ok && param_copy != nullptr;
+  } else if (param_type != V_ASN1_NULL && param_type != V_ASN1_UNDEF) {
+    ok = false;
+  }
+  X509_ALGOR_free(alg);
+  const absl::string_view key = bits->value.substr(1);
+  auto* key_copy = static_cast<unsigned char*>(OPENSSL_malloc(key.size() + 1));
+  if (ok && key_copy != nullptr) {
+    memcpy(key_copy, key.data(), key.size());
+    ok = X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), obj, param_type, param_copy, key_copy,
+                                static_cast<int>(key.size())) == 1;
+    if (ok) return absl::OkStatus();
+  }
+  OPENSSL_free(key_copy);
+  ASN1_OBJECT_free(obj);
+  if (param_type == V_ASN1_OBJECT) ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(param_copy));
+  if (param_type == V_ASN1_SEQUENCE) ASN1_STRING_free(static_cast<ASN1_STRING*>(param_copy));
+  return Fail("setting public key");
+}
+
+}  // namespace
+
 absl::StatusOr<X509Ptr> IssueCertificate(const CertProfile& profile, const EVP_PKEY& subject_key,
                                          const X509* issuer, EVP_PKEY& issuer_key) {
   for (const std::string& n : profile.dns_names) {
@@ -194,7 +250,10 @@ absl::StatusOr<X509Ptr> IssueCertificate(const CertProfile& profile, const EVP_P
       !SetTime(X509_getm_notAfter(cert.get()), profile.not_after)) {
     return Fail("setting validity");
   }
-  if (X509_set_pubkey(cert.get(), const_cast<EVP_PKEY*>(&subject_key)) != 1) {
+  if (!profile.subject_public_key_info.empty()) {
+    absl::Status s = SetSubjectPublicKeyInfo(cert.get(), profile.subject_public_key_info);
+    if (!s.ok()) return s;
+  } else if (X509_set_pubkey(cert.get(), const_cast<EVP_PKEY*>(&subject_key)) != 1) {
     return Fail("setting public key");
   }
 

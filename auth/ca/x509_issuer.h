@@ -41,6 +41,12 @@ struct CertProfile {
   absl::Time not_before;
   absl::Time not_after;
   std::optional<std::string> join_extension_json;
+  // When set: the DER SubjectPublicKeyInfo of the subject key (e.g. as the
+  // host sent it, already checked by ParseHostPublicKey), written into the
+  // certificate verbatim. OpenSSL 3 otherwise re-encodes the key through
+  // its provider encoders and decodes it again, a large share of a join's
+  // CPU. Must be the encoding of the key passed to IssueCertificate.
+  std::string subject_public_key_info;
 };
 
 // True for a name usable as a dNSName SAN: 1-253 characters of letters,
