@@ -23,11 +23,11 @@
 namespace enlist::hardening {
 namespace {
 
-using ::testing::HasSubstr;
 using enlist::join::v1::JoinRequest;
 using enlist::join::v1::JoinResponse;
 using enlist::join::v1::JoinService;
 using enlist::testing::WaitFor;
+using ::testing::HasSubstr;
 
 // One hand-driven join stream.
 struct Stream {
@@ -218,7 +218,8 @@ TEST_F(AbuseE2eTest, OversizedAndDeeplyNestedInputsAreRefusedPrecisely) {
   } init_cases[] = {
       {"token_name", [](auto& i) { i.set_token_name(std::string(10000, 't')); },
        "join: token_name is 10000 bytes, over the limit of 253"},
-      {"role", [](auto& i) { i.set_role(std::string(10000, 'r')); }, "join: role is 10000 bytes, over the limit of 64"},
+      {"role", [](auto& i) { i.set_role(std::string(10000, 'r')); },
+       "join: role is 10000 bytes, over the limit of 64"},
       {"host_name", [](auto& i) { i.mutable_host()->set_host_name(std::string(10000, 'h')); },
        "join: host.host_name is 10000 bytes, over the limit of 253"},
       {"tls_public_key",
@@ -251,24 +252,21 @@ TEST_F(AbuseE2eTest, OversizedAndDeeplyNestedInputsAreRefusedPrecisely) {
     absl::StatusCode code;
     std::string message;
   } solution_cases[] = {
-      {"attested_data oversized",
-       [](auto& s) { s.set_attested_data(std::string(60000, 'a')); },
+      {"attested_data oversized", [](auto& s) { s.set_attested_data(std::string(60000, 'a')); },
        absl::StatusCode::kInvalidArgument,
        "checking Azure challenge solution: attested data: 60000 bytes, over the limit of 32768"},
       {"attested_data nested JSON",
        [](auto& s) { s.set_attested_data("{\"encoding\":" + Nested(5000) + "}"); },
        absl::StatusCode::kInvalidArgument,
        "checking Azure challenge solution: attested data: json: offset 15: nesting deeper than 4"},
-      {"access_token oversized",
-       [](auto& s) { s.set_access_token(std::string(60000, 'a')); },
+      {"access_token oversized", [](auto& s) { s.set_access_token(std::string(60000, 'a')); },
        absl::StatusCode::kInvalidArgument, "access token"},
       {"access_token nested header JSON",
        [deep_header](auto& s) { s.set_access_token(deep_header + ".e30.c2ln"); },
        absl::StatusCode::kInvalidArgument,
        "checking Azure challenge solution: access token: jwt: header: offset 14: nesting deeper "
        "than 8"},
-      {"intermediates oversized",
-       [](auto& s) { s.set_intermediates(std::string(70000, 'i')); },
+      {"intermediates oversized", [](auto& s) { s.set_intermediates(std::string(70000, 'i')); },
        absl::StatusCode::kInvalidArgument, "over the limit of 65536"},
       {"payload over the gRPC message cap",
        [](auto& s) { s.set_attested_data(std::string(300000, 'a')); },
@@ -296,8 +294,8 @@ TEST_F(AbuseE2eTest, OversizedAndDeeplyNestedInputsAreRefusedPrecisely) {
     std::string yaml;
     std::string message;
   } yaml_cases[] = {
-      {"nested flow sequences", "kind: token\nversion: v2\nmetadata: {name: x}\nspec: " +
-                                    Nested(1000) + "\n",
+      {"nested flow sequences",
+       "kind: token\nversion: v2\nmetadata: {name: x}\nspec: " + Nested(1000) + "\n",
        "<stdin>:4:2007: yaml: "},
       {"nested block maps",
        [] {
@@ -306,7 +304,8 @@ TEST_F(AbuseE2eTest, OversizedAndDeeplyNestedInputsAreRefusedPrecisely) {
          return y;
        }(),
        "<stdin>:1: yaml: nesting deeper than 32"},
-      {"oversized file", std::string(20 << 20, '#'), "Received message larger than max (20971534 vs. 262144)"},
+      {"oversized file", std::string(20 << 20, '#'),
+       "Received message larger than max (20971534 vs. 262144)"},
   };
   for (const auto& c : yaml_cases) {
     std::string out;
@@ -354,9 +353,9 @@ TEST_F(AbuseE2eTest, TokenNameEnumerationSameAnswerAndSimilarTiming) {
   // after a slow lookup, or a sleep on one path only).
   std::vector<absl::Duration> a, b;
   for (int i = 0; i < 50; ++i) {
-    attempt(kSecretToken, &took);
+    (void)attempt(kSecretToken, &took);
     a.push_back(took);
-    attempt(absl::StrCat("ghost-", i), &took);
+    (void)attempt(absl::StrCat("ghost-", i), &took);
     b.push_back(took);
   }
   std::sort(a.begin(), a.end());

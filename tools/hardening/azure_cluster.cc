@@ -23,8 +23,8 @@
 namespace enlist::hardening {
 namespace {
 
-using testing::Runfile;
 using testing::RunCommand;
+using testing::Runfile;
 using testing::Subprocess;
 using testing::WaitFor;
 
@@ -46,8 +46,7 @@ std::string Tokens() {
       "kind: token\nversion: v2\nmetadata: {name: ", kAzureToken,
       "}\nspec:\n  roles: [Node]\n  join_method: azure\n  azure:\n    allow:\n"
       "      - subscription: ",
-      kSubscription,
-      "\n---\nkind: token\nversion: v2\nmetadata: {name: ", kStrictToken,
+      kSubscription, "\n---\nkind: token\nversion: v2\nmetadata: {name: ", kStrictToken,
       "}\nspec:\n  roles: [Node]\n  join_method: azure\n  azure:\n    strict: true\n"
       "    allow:\n      - subscription: ",
       kSubscription, "\n---\nkind: token\nversion: v2\nmetadata: {name: ", kSecretToken,
@@ -76,10 +75,10 @@ absl::StatusOr<std::unique_ptr<AzureCluster>> AzureCluster::Start(const std::str
   if (!s.ok()) return s;
   s = WriteFileAtomic(dir + "/world.yaml", World());
   if (!s.ok()) return s;
-  auto p = Subprocess::Start({Runfile("tools/azure_emulator/enlist-azure-emulator"), "--world",
-                              dir + "/world.yaml", "--listen", "127.0.0.1:0", "--state-dir",
-                              dir + "/emulator"},
-                             dir + "/emulator.log");
+  auto p = Subprocess::Start(
+      {Runfile("tools/azure_emulator/enlist-azure-emulator"), "--world", dir + "/world.yaml",
+       "--listen", "127.0.0.1:0", "--state-dir", dir + "/emulator"},
+      dir + "/emulator.log");
   if (!p.ok()) return p.status();
   c->emulator_ = std::make_unique<Subprocess>(*std::move(p));
   const std::string url_file = dir + "/emulator/url";
@@ -99,8 +98,9 @@ absl::Status AzureCluster::WriteAuthConfig(const std::string& extra_yaml,
       dir_ + "/auth.yaml",
       absl::StrCat("version: v1\ncluster_name: hardening\nlisten_addr: 127.0.0.1:", port,
                    "\ndiag_addr: 127.0.0.1:0\ndata_dir: ", data_dir(), "\n", extra_yaml,
-                   "methods:\n  token: {}\n  azure:\n    sts_url: ", url_, "\n    login_url: ", url_,
-                   "\n    arm_endpoint: ", url_, "\n    allow_http: true\n    roots_file: ", dir_,
+                   "methods:\n  token: {}\n  azure:\n    sts_url: ", url_,
+                   "\n    login_url: ", url_, "\n    arm_endpoint: ", url_,
+                   "\n    allow_http: true\n    roots_file: ", dir_,
                    "/emulator/root.pem\n    intermediate_url_prefixes: [\"", url_,
                    "/pkiops/certs/\"]\n", azure_extra));
 }
@@ -114,7 +114,8 @@ absl::Status AzureCluster::AwaitAuth() {
         return false;
       },
       absl::Seconds(30));
-  if (!up) return absl::DeadlineExceededError(absl::StrCat("enlist-auth did not start: ", p->Output()));
+  if (!up)
+    return absl::DeadlineExceededError(absl::StrCat("enlist-auth did not start: ", p->Output()));
   const std::string out = p->Output();
   server_ = LogField(out, "Auth service started", "listen_addr");
   pin_ = LogField(out, "Auth service started", "ca_pin");
@@ -124,8 +125,8 @@ absl::Status AzureCluster::AwaitAuth() {
   return absl::OkStatus();
 }
 
-absl::Status AzureCluster::StartAuth(const std::string& extra_yaml,
-                                     const std::string& azure_extra, int port) {
+absl::Status AzureCluster::StartAuth(const std::string& extra_yaml, const std::string& azure_extra,
+                                     int port) {
   absl::Status s = WriteAuthConfig(extra_yaml, azure_extra, port);
   if (!s.ok()) return s;
   return StartAuthWrapped({}, port);
@@ -201,7 +202,8 @@ absl::Status AzureCluster::SetFaults(const std::string& target, const std::strin
   absl::StatusOr<http::HttpResponse> r = http.Post(req);
   if (!r.ok()) return r.status();
   if (r->status != 200) {
-    return absl::InternalError(absl::StrCat("admin faults ", target, ": HTTP ", r->status, " ", r->body));
+    return absl::InternalError(
+        absl::StrCat("admin faults ", target, ": HTTP ", r->status, " ", r->body));
   }
   return absl::OkStatus();
 }
@@ -222,9 +224,9 @@ std::string AzureCluster::AgentConfig(const std::string& vm, const std::string& 
   (void)WriteFileAtomic(
       path, absl::StrCat("version: v3\nteleport:\n  nodename: ", vm, "\n  data_dir: ",
                          AgentDataDir(vm), "\n  join_params:\n    token_name: ", token,
-                         "\n    method: azure\n  auth_server: ", server_, "\nenlist:\n  ca_pin: ",
-                         pin_, "\n  azure:\n    imds_url: ", url_, "/vm/", vm,
-                         "\n    allow_http: true\n    intermediate_url_prefixes: [\"", url_,
+                         "\n    method: azure\n  auth_server: ", server_,
+                         "\nenlist:\n  ca_pin: ", pin_, "\n  azure:\n    imds_url: ", url_, "/vm/",
+                         vm, "\n    allow_http: true\n    intermediate_url_prefixes: [\"", url_,
                          "/pkiops/certs/\"]\n", azure_extra));
   return path;
 }
@@ -249,9 +251,9 @@ absl::StatusOr<std::unique_ptr<Subprocess>> AzureCluster::StartAgent(
 }
 
 int AzureCluster::AgentStatus(const std::string& vm, std::string* out) {
-  auto rc = RunCommand({Runfile("agent/enlist-agent"), "status", "--data-dir", AgentDataDir(vm),
-                        "--format", "json"},
-                       out);
+  auto rc = RunCommand(
+      {Runfile("agent/enlist-agent"), "status", "--data-dir", AgentDataDir(vm), "--format", "json"},
+      out);
   return rc.ok() ? *rc : -1;
 }
 
@@ -299,10 +301,12 @@ std::unique_ptr<join::Solver> AzureCluster::AzureSolver(const std::string& vm,
     return r;
   }();
   join::SolverOptions o;
-  o.settings = *config::YamlNode::ParseOne(
-      absl::StrCat("imds_url: ", url_, "/vm/", vm, "\nallow_http: true\n"
-                   "intermediate_url_prefixes: [\"", url_, "/pkiops/certs/\"]\n", extra_settings),
-      "agent.yaml");
+  o.settings =
+      *config::YamlNode::ParseOne(absl::StrCat("imds_url: ", url_, "/vm/", vm,
+                                               "\nallow_http: true\n"
+                                               "intermediate_url_prefixes: [\"",
+                                               url_, "/pkiops/certs/\"]\n", extra_settings),
+                                  "agent.yaml");
   auto solver = (*kMethods->Get("azure"))->NewSolver(o);
   return solver.ok() ? *std::move(solver) : nullptr;
 }

@@ -97,7 +97,8 @@ class AzureCluster {
                                             const std::string& extra_settings = "") const;
   // One join in this process with the real azure solver: the server's status
   // unchanged (code and message as the agent library sees them).
-  absl::StatusOr<join::v1::Result> Join(const std::string& vm, const std::string& token = kAzureToken);
+  absl::StatusOr<join::v1::Result> Join(const std::string& vm,
+                                        const std::string& token = kAzureToken);
 
   // A TLS channel to the auth server trusting the cluster CA.
   std::shared_ptr<grpc::Channel> Channel(const std::string& tag = "") const;

@@ -24,10 +24,10 @@
 namespace enlist::hardening {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using enlist::testing::Subprocess;
 using enlist::testing::WaitFor;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // What `enlist-agent join --max-attempts 1` prints when its one attempt
 // failed with a retryable code (a final code logs "giving up" instead).
@@ -55,10 +55,6 @@ class FaultE2eTest : public ::testing::Test {
     absl::Status s = cluster_->SetFaults(target, json);
     ASSERT_TRUE(s.ok()) << s;
   }
-
-  // Number of requests the emulator counted for `target`'s errors is not
-  // exposed per status, so tests look at the whole state document.
-  std::string State() { return cluster_->EmulatorState().value_or(""); }
 
   std::unique_ptr<AzureCluster> cluster_;
 };
@@ -172,8 +168,9 @@ TEST_F(FaultE2eTest, ArmDownOrThrottlingOnlyStrictModeFailsClosedRetryably) {
 TEST_F(FaultE2eTest, ImdsSlowAndErroringAgentRetriesWithinItsDeadline) {
   StartAuthWithTokens();
   // Two 429s (Retry-After 1 s), then two 500s, every answer 200 ms late.
-  Fault("vm-1",
-        R"({"latency":"200ms","throttle_count":2,"retry_after":1,"error_status":500,"error_count":2})");
+  Fault(
+      "vm-1",
+      R"({"latency":"200ms","throttle_count":2,"retry_after":1,"error_status":500,"error_count":2})");
   cluster_->AgentConfig("vm-1", kAzureToken, "    max_attempts: 8\n");
   std::string out;
   const absl::Time start = absl::Now();

@@ -73,8 +73,12 @@ TEST_F(StorageE2eTest, ReadOnlyDataDirIsRefusedAtStartNothingChangesThenRecovers
   ASSERT_EQ(::chmod(cluster_->data_dir().c_str(), 0500), 0);
   std::vector<std::string> wrapper;
   if (::geteuid() == 0) {
-    wrapper = {"/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search",
-               "--inh-caps", "-dac_override,-dac_read_search", "--"};
+    wrapper = {"/usr/bin/setpriv",
+               "--bounding-set",
+               "-dac_override,-dac_read_search",
+               "--inh-caps",
+               "-dac_override,-dac_read_search",
+               "--"};
   }
   auto rc = cluster_->RunAuthExpectingExit(wrapper, &out, absl::Seconds(30));
   ::chmod(cluster_->data_dir().c_str(), 0700);
