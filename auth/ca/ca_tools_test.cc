@@ -1,5 +1,7 @@
 // The CA's output checked by the real tools: `openssl verify` for X.509 and
 // `ssh-keygen -L` for the OpenSSH certificate.
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -156,6 +158,22 @@ TEST(HostKeyTest, RejectsWeakOrGarbageKeys) {
   auto der = *PublicKeyDer(*k);
   EXPECT_TRUE(ParseHostPublicKey(der).ok());
   EXPECT_EQ(ParseHostPublicKey(der + "x").status().message(),
+            "ca: host TLS public key: not a DER SubjectPublicKeyInfo");
+}
+
+TEST(HostKeyTest, ParsedKeyMatchesAndOffCurvePointIsRefused) {
+  for (auto gen : {GenerateP256Key, GenerateEd25519Key}) {
+    auto k = *gen();
+    auto der = *PublicKeyDer(*k);
+    auto parsed = ParseHostPublicKey(der);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*PublicKeyDer(**parsed), der);
+  }
+  // A P-256 point with its last coordinate byte changed is off the curve.
+  auto k = *GenerateP256Key();
+  std::string der = *PublicKeyDer(*k);
+  der.back() ^= 0x01;
+  EXPECT_EQ(ParseHostPublicKey(der).status().message(),
             "ca: host TLS public key: not a DER SubjectPublicKeyInfo");
 }
 
