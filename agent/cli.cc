@@ -363,9 +363,13 @@ int RunCli(int argc, char** argv, std::FILE* out, std::FILE* err) {
   }
   if (cl->command == "status") return StatusCommand(*cl, *options, out);
 
-  // Leaked: the signal thread may still refer to them at exit.
+  // Never freed: the signal thread may still refer to them at exit. Kept
+  // reachable from static storage, so leak checkers know it is deliberate.
+  static auto* const kKept = new std::vector<const void*>();
   auto* logger = new log::Logger(log_settings->format, log_settings->level, err);
   auto* stop = new StopSource();
+  kKept->push_back(logger);
+  kKept->push_back(stop);
   StopOnSignals(stop, logger);
   for (const std::string& note : options->config.notes)
     logger->Info("Config note.", {{"note", note}});

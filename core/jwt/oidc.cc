@@ -133,7 +133,7 @@ absl::StatusOr<std::shared_ptr<const Jwk>> OidcKeyProvider::FindKey(absl::string
         return k;
       }
     }
-    const bool may_fetch = now - e->last_attempt >= options_.min_refresh_interval;
+    const bool may_fetch = now - e->last_attempt >= RetryInterval(*e);
     // While another caller's fetch is in flight, wait for its result below.
     if (!may_fetch && !e->fetching) {
       if (e->keys == nullptr) return e->last_error;
@@ -156,7 +156,7 @@ absl::StatusOr<std::shared_ptr<const Jwk>> OidcKeyProvider::FindKey(absl::string
     {
       absl::MutexLock l(&e->mu);
       now = clock_->Now();
-      if (e->attempts == seen_attempts && now - e->last_attempt >= options_.min_refresh_interval) {
+      if (e->attempts == seen_attempts && now - e->last_attempt >= RetryInterval(*e)) {
         fetch = true;
         e->fetching = true;
         e->last_attempt = now;

@@ -8,6 +8,9 @@
 //    is triggered by expiry, by an unknown kid (key rotation) or by a
 //    previous failure: a flood of tokens with random kids costs one fetch
 //    per interval, not one per token;
+//  - with no keys at all (a fresh server while the IdP is down), fetches are
+//    retried every `cold_retry_interval` instead, so joins recover within
+//    seconds of the IdP coming back;
 //  - when a refresh fails, the previous keys keep being served (stale);
 //  - concurrent callers share one fetch (single flight per issuer); lookups
 //    that hit fresh keys never wait for a fetch.
@@ -19,6 +22,7 @@
 #ifndef ENLIST_CORE_JWT_OIDC_H_
 #define ENLIST_CORE_JWT_OIDC_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -41,6 +45,9 @@ struct OidcOptions {
   absl::Duration cache_ttl = absl::Hours(6);
   // Minimum time between two fetch attempts for one issuer.
   absl::Duration min_refresh_interval = absl::Minutes(5);
+  // Minimum time between fetch attempts while no keys were ever fetched
+  // (capped by min_refresh_interval).
+  absl::Duration cold_retry_interval = absl::Seconds(5);
   // Per-request deadline for the discovery document and the key set.
   absl::Duration request_timeout = absl::Seconds(10);
   // Response size cap for each of the two documents.
@@ -104,6 +111,11 @@ class OidcKeyProvider {
   };
 
   Entry* GetEntry(const std::string& issuer);
+  // The minimum time between fetch attempts for `e` (shorter while cold).
+  absl::Duration RetryInterval(const Entry& e) const ABSL_SHARED_LOCKS_REQUIRED(e.mu) {
+    return e.keys == nullptr ? std::min(options_.cold_retry_interval, options_.min_refresh_interval)
+                             : options_.min_refresh_interval;
+  }
   // Fetches discovery + JWKS (no locks held by the caller except refresh_mu).
   absl::StatusOr<std::shared_ptr<const Jwks>> Fetch(const std::string& issuer);
   absl::StatusOr<std::string> FetchDocument(const std::string& issuer, const std::string& what,

@@ -182,6 +182,21 @@ INSTANTIATE_TEST_SUITE_P(
                  "jwks: key \"\": RSA modulus of 17 bits is below 2048"}),
     [](const testing::TestParamInfo<FailCase>& info) { return info.param.name; });
 
+TEST_F(OidcTest, ColdCacheRetriesAfterColdIntervalNotRefreshInterval) {
+  http_.SetError(kDiscoveryUrl, FakeHttpClient::UnavailableError(kDiscoveryUrl));
+  OidcKeyProvider p = MakeProvider();  // min_refresh_interval 5m, cold 5s
+  EXPECT_EQ(p.FindKey(kIssuer, "a").status().code(), absl::StatusCode::kUnavailable);
+  clock_.Advance(absl::Seconds(4));
+  EXPECT_EQ(p.FindKey(kIssuer, "a").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(p.stats().refreshes, 1);  // inside the cold interval: no refetch
+  // The IdP is back: the next attempt after 5 s fetches and succeeds.
+  http_.SetResponse(kDiscoveryUrl, 200,
+                    absl::StrCat(R"({"issuer":"x","jwks_uri":")", kJwksUrl, R"("})"));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(p.FindKey(kIssuer, "a").ok());
+  EXPECT_EQ(p.stats().refreshes, 2);
+}
+
 TEST_F(OidcTest, RealEntraDocumentsAndToken) {
   // Serve the real snapshots: common v1 discovery (jwks_uri
   // https://login.microsoftonline.com/common/discovery/keys) with the tenant
