@@ -112,7 +112,8 @@ TEST_F(SessionTest, TokenJoinSucceedsAndIsAudited) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->host_id(), "host-1");
   ASSERT_EQ(audit_.events().size(), 1u);
-  const JoinEvent& e = audit_.events()[0];
+  const std::vector<JoinEvent> events = audit_.events();
+  const JoinEvent& e = events[0];
   EXPECT_TRUE(e.accepted);
   EXPECT_EQ(e.token_name, "boot");
   EXPECT_EQ(e.remote_addr, "10.0.0.5:54321");
