@@ -1,5 +1,7 @@
 #include "tools/bench/agents.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -202,6 +204,7 @@ absl::StatusOr<JoinRunResult> Agents::RunJoins(int n) {
   ResetPeakRss(auth.pid());
   ENLIST_ASSIGN_OR_RETURN(ProcStats a0, ReadProcStats(auth.pid()));
   ENLIST_ASSIGN_OR_RETURN(ProcStats e0, ReadProcStats(emu.pid()));
+  ENLIST_ASSIGN_OR_RETURN(ProcStats b0, ReadProcStats(getpid()));
   const absl::Time start = absl::Now();
   std::vector<std::shared_ptr<agent::JoinCall>> calls;
   calls.reserve(n);
@@ -235,6 +238,7 @@ absl::StatusOr<JoinRunResult> Agents::RunJoins(int n) {
   WaitIdle(auth.pid(), 5);
   ENLIST_ASSIGN_OR_RETURN(ProcStats a1, ReadProcStats(auth.pid()));
   ENLIST_ASSIGN_OR_RETURN(ProcStats e1, ReadProcStats(emu.pid()));
+  ENLIST_ASSIGN_OR_RETURN(ProcStats b1, ReadProcStats(getpid()));
 
   JoinRunResult r;
   r.agents = n;
@@ -258,6 +262,7 @@ absl::StatusOr<JoinRunResult> Agents::RunJoins(int n) {
   r.max_ms = ok_ms.empty() ? 0 : ok_ms.back();
   r.auth_cpu_us_per_join = static_cast<double>(a1.cpu_us - a0.cpu_us) / n;
   r.emulator_cpu_us_per_join = static_cast<double>(e1.cpu_us - e0.cpu_us) / n;
+  r.agents_cpu_us_per_join = static_cast<double>(b1.cpu_us - b0.cpu_us) / n;
   r.auth_peak_rss_kib = a1.hwm_kib;
   r.auth_threads = a1.threads;
   return r;

@@ -25,6 +25,8 @@ struct JoinRunResult {
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
   double auth_cpu_us_per_join = 0;
   double emulator_cpu_us_per_join = 0;
+  // This process (the simulated agents: TLS, gRPC, IMDS HTTP) per join.
+  double agents_cpu_us_per_join = 0;
   int64_t auth_peak_rss_kib = 0;  // VmHWM after the run (reset before it)
   int64_t auth_threads = 0;
 };
