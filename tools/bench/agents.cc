@@ -37,9 +37,14 @@ using enlist::join::v1::JoinResponse;
 // Caches 200 answers of IMDS token and pkiops GETs by URL: IMDS caches a
 // managed identity's token (~24 h) and intermediates rarely change, so only
 // the attested document (which carries the join's nonce) is signed per join.
+// At most `max_in_flight` requests reach the emulator at once: every real VM
+// has its own IMDS, and bursts from one process overflow the emulator's
+// listen backlog (cpp-httplib's compiled-in 5), whose dropped SYNs return
+// only after TCP's 1 s retransmit timeout.
 class CachingHttp final : public http::HttpClient {
  public:
-  explicit CachingHttp(std::shared_ptr<http::HttpClient> next) : next_(std::move(next)) {}
+  CachingHttp(std::shared_ptr<http::HttpClient> next, int max_in_flight)
+      : next_(std::move(next)), free_(max_in_flight) {}
   absl::StatusOr<http::HttpResponse> Get(const http::HttpRequest& request) override {
     const bool cacheable = absl::StrContains(request.url, "/metadata/identity/oauth2/token") ||
                            absl::StrContains(request.url, "/pkiops/");
@@ -48,11 +53,16 @@ class CachingHttp final : public http::HttpClient {
       auto it = cache_.find(request.url);
       if (it != cache_.end()) return it->second;
     }
-    absl::StatusOr<http::HttpResponse> r = next_->Get(request);
-    if (cacheable && r.ok() && r->status == 200) {
+    {
       absl::MutexLock l(&mu_);
-      cache_.emplace(request.url, *r);
+      mu_.Await(absl::Condition(
+          +[](int* f) { return *f > 0; }, &free_));
+      --free_;
     }
+    absl::StatusOr<http::HttpResponse> r = next_->Get(request);
+    absl::MutexLock l(&mu_);
+    ++free_;
+    if (cacheable && r.ok() && r->status == 200) cache_.emplace(request.url, *r);
     return r;
   }
   absl::StatusOr<http::HttpResponse> Post(const http::HttpRequest& request) override {
@@ -62,6 +72,7 @@ class CachingHttp final : public http::HttpClient {
  private:
   const std::shared_ptr<http::HttpClient> next_;
   absl::Mutex mu_;
+  int free_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, http::HttpResponse> cache_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -130,6 +141,7 @@ void WaitIdle(pid_t pid, double max_seconds) {
 }
 
 absl::StatusOr<std::unique_ptr<Agents>> Agents::Create(Cluster* cluster, int channels,
+                                                       int imds_in_flight,
                                                        const std::string& scratch_dir) {
   auto s = std::make_unique<State>();
   s->cluster = cluster;
@@ -153,14 +165,15 @@ absl::StatusOr<std::unique_ptr<Agents>> Agents::Create(Cluster* cluster, int cha
   }
   http::CurlHttpClient::Options co;
   co.use_environment_proxy = false;
-  auto http = std::make_shared<CachingHttp>(std::make_shared<http::CurlHttpClient>(co));
+  auto http =
+      std::make_shared<CachingHttp>(std::make_shared<http::CurlHttpClient>(co), imds_in_flight);
   azure::AzureAgentDeps deps;
   deps.imds_http = http;
   deps.web_http = http;
   ENLIST_RETURN_IF_ERROR(azure::RegisterAzureAgent(s->methods, deps));
-  ENLIST_ASSIGN_OR_RETURN(agent::HostKeys keys,
-                          agent::LoadOrCreateHostKeys(scratch_dir + "/agent-keys",
-                                                      agent::TlsKeyType::kEcdsaP256));
+  ENLIST_ASSIGN_OR_RETURN(
+      agent::HostKeys keys,
+      agent::LoadOrCreateHostKeys(scratch_dir + "/agent-keys", agent::TlsKeyType::kEcdsaP256));
   s->keys = std::make_shared<const agent::HostKeys>(std::move(keys));
   for (int v = 0; v < cluster->options().vms; ++v) {
     ENLIST_ASSIGN_OR_RETURN(

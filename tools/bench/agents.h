@@ -33,8 +33,8 @@ struct JoinRunResult {
 
 // Memory with streams parked at the challenge step.
 struct HeldStreamsResult {
-  int streams = 0;       // asked for
-  int waiting = 0;       // that reached the challenge
+  int streams = 0;  // asked for
+  int waiting = 0;  // that reached the challenge
   int64_t rss_before_kib = 0, rss_after_kib = 0;
   double bytes_per_stream = 0;
   double seconds_to_open = 0;
@@ -45,9 +45,11 @@ class Agents {
   // Builds `channels` TLS channels (each its own connection) to the cluster
   // and the Azure agent method whose IMDS is the emulator. IMDS token and
   // intermediate-CA answers are cached per URL in this process, as IMDS
-  // and agents do (only documents are per join). `scratch_dir` holds the
-  // simulated agents' host keys (one key pair shared by all).
+  // and agents do (only documents are per join); at most `imds_in_flight`
+  // IMDS requests run at once. `scratch_dir` holds the simulated agents'
+  // host keys (one key pair shared by all).
   static absl::StatusOr<std::unique_ptr<Agents>> Create(Cluster* cluster, int channels,
+                                                        int imds_in_flight,
                                                         const std::string& scratch_dir);
   ~Agents();
 

@@ -10,9 +10,10 @@ namespace enlist::bench {
 std::string BenchVmName(int i) { return absl::StrFormat("bench-vm-%04d", i); }
 
 std::string BenchWorldYaml(int vms) {
-  std::string y = absl::StrCat("version: v1\nregion: eastus\ntenants:\n  - id: ", kBenchTenant,
-                               "\n    name: bench\n    subscriptions:\n      - {id: ",
-                               kBenchSubscription, ", name: bench}\nvms:\n");
+  std::string y =
+      absl::StrCat("version: v1\nregion: eastus\ntenants:\n  - id: ", kBenchTenant,
+                   "\n    name: bench\n    subscriptions:\n      - {id: ", kBenchSubscription,
+                   ", name: bench}\nvms:\n");
   for (int i = 0; i < vms; ++i) {
     absl::StrAppend(&y, "  - name: ", BenchVmName(i), "\n",
                     absl::StrFormat("    vm_id: a1b2c3d4-%04x-4000-8000-%012x\n", i & 0xffff, i),

@@ -93,8 +93,8 @@ absl::StatusOr<std::string> Fetch(emu::Emulator& e, const std::string& path,
   r.headers.emplace("metadata", "true");
   emu::Response out = e.Handle(r);
   if (out.status != 200) {
-    return absl::InternalError(absl::StrCat("checker phase: emulator ", path, ": ", out.status,
-                                            " ", out.body.substr(0, 200)));
+    return absl::InternalError(absl::StrCat("checker phase: emulator ", path, ": ", out.status, " ",
+                                            out.body.substr(0, 200)));
   }
   if (field.empty()) return out.body;
   ENLIST_ASSIGN_OR_RETURN(json::Value v, json::Parse(out.body));
@@ -156,11 +156,11 @@ absl::StatusOr<CheckerResult> RunCheckerPhase(int verifications, int vms,
   }
   // Warm: chain cache and JWKS.
   {
-    absl::StatusOr<join::Accept> a =
-        checker->Check(pool[verifications].solution, pool[verifications].nonce, spec, kBenchTokenName);
+    absl::StatusOr<join::Accept> a = checker->Check(
+        pool[verifications].solution, pool[verifications].nonce, spec, kBenchTokenName);
     if (!a.ok()) {
-      return absl::Status(a.status().code(), absl::StrCat("checker phase: warm-up check: ",
-                                                          a.status().message()));
+      return absl::Status(a.status().code(),
+                          absl::StrCat("checker phase: warm-up check: ", a.status().message()));
     }
   }
   std::fprintf(stderr, "checker phase: %d documents signed, timing the checks\n", verifications);

@@ -3,9 +3,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
@@ -15,8 +15,8 @@ namespace enlist::bench {
 namespace {
 
 // Polls until `path` is non-empty; fails when `p` exits or 30 s pass.
-absl::StatusOr<std::string> WaitFile(const std::string& path, Process& p,
-                                     const std::string& log, const std::string& what) {
+absl::StatusOr<std::string> WaitFile(const std::string& path, Process& p, const std::string& log,
+                                     const std::string& what) {
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (absl::Now() < deadline) {
     absl::StatusOr<std::string> s = ReadFileCapped(path, 1 << 20);
@@ -36,18 +36,18 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& o)
   const std::string& w = o.work_dir;
   ENLIST_RETURN_IF_ERROR(MakeDirs(w));
   ENLIST_RETURN_IF_ERROR(WriteFileAtomic(w + "/world.yaml", BenchWorldYaml(o.vms), 0644));
-  ENLIST_ASSIGN_OR_RETURN(
-      Process emu, Process::Start({o.emulator_bin, "--world", w + "/world.yaml", "--listen",
-                                   "127.0.0.1:0", "--state-dir", w + "/emulator"},
-                                  w + "/emulator.log", o.emulator_cpu));
+  ENLIST_ASSIGN_OR_RETURN(Process emu,
+                          Process::Start({o.emulator_bin, "--world", w + "/world.yaml", "--listen",
+                                          "127.0.0.1:0", "--state-dir", w + "/emulator"},
+                                         w + "/emulator.log", o.emulator_cpu));
   ENLIST_ASSIGN_OR_RETURN(std::string url,
                           WaitFile(w + "/emulator/url", emu, w + "/emulator.log", "emulator"));
 
   const std::string auth_yaml = absl::StrCat(
       "version: v1\ncluster_name: bench\nlisten_addr: 127.0.0.1:0\ndata_dir: ", w,
       "/auth\nlimits:\n  max_concurrent_joins: ", o.max_concurrent_joins,
-      "\n  join_deadline: 120s\n  join_workers: ", o.join_workers,
-      "\nmethods:\n  azure:\n", AzureCheckerSettingsYaml(url, w + "/emulator/root.pem", 4));
+      "\n  join_deadline: 120s\n  join_workers: ", o.join_workers, "\nmethods:\n  azure:\n",
+      AzureCheckerSettingsYaml(url, w + "/emulator/root.pem", 4));
   ENLIST_RETURN_IF_ERROR(WriteFileAtomic(w + "/auth.yaml", auth_yaml, 0644));
   ENLIST_ASSIGN_OR_RETURN(Process auth, Process::Start({o.auth_bin, "--config", w + "/auth.yaml"},
                                                        w + "/auth.log", o.auth_cpu));

@@ -128,16 +128,15 @@ absl::StatusOr<FloorResult> MeasureFloor(double seconds_per_op) {
   absl::Status st = add("rsa2048_verify_document",
                         Time(s, [&] { return Verify(rsa->get(), document, *doc_sig); }), true);
   if (st.ok()) {
-    st = add("rsa2048_verify_jwt", Time(s, [&] { return Verify(rsa->get(), jwt, *jwt_sig); }),
-             true);
+    st =
+        add("rsa2048_verify_jwt", Time(s, [&] { return Verify(rsa->get(), jwt, *jwt_sig); }), true);
   }
   if (st.ok()) {
     st = add("ecdsa_p256_sign_x509",
              Time(s, [&] { return Sign(p256->get(), EVP_sha256(), tbs).ok(); }), true);
   }
   if (st.ok()) {
-    st = add("ed25519_sign_ssh", Time(s, [&] { return Sign(ed->get(), nullptr, ssh).ok(); }),
-             true);
+    st = add("ed25519_sign_ssh", Time(s, [&] { return Sign(ed->get(), nullptr, ssh).ok(); }), true);
   }
   if (st.ok()) {
     st = add("tls_x25519_keygen_derive",
@@ -148,10 +147,10 @@ absl::StatusOr<FloorResult> MeasureFloor(double seconds_per_op) {
              Time(s, [&] { return Sign(p256->get(), EVP_sha256(), cv).ok(); }), true);
   }
   if (st.ok()) {
-    st = add("tls_p256_keygen_derive", Time(s, [&] {
-               return KeyExchange(EVP_PKEY_EC, NID_X9_62_prime256v1, p256_peer->get());
-             }),
-             false);
+    st = add(
+        "tls_p256_keygen_derive",
+        Time(s, [&] { return KeyExchange(EVP_PKEY_EC, NID_X9_62_prime256v1, p256_peer->get()); }),
+        false);
   }
   if (!st.ok()) return st;
   return r;

@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/util/status_macros.h"
 #include "tools/bench/agents.h"
 #include "tools/bench/checker_phase.h"
 #include "tools/bench/cluster.h"
@@ -28,6 +29,7 @@
 ABSL_FLAG(std::string, phases, "floor,checker,e2e,memory", "phases to run, comma-separated");
 ABSL_FLAG(std::string, agents, "1,100,1000", "concurrent agents per end-to-end run");
 ABSL_FLAG(int, channels, 8, "TLS connections the simulated agents share");
+ABSL_FLAG(int, imds_in_flight, 4, "IMDS requests the simulated agents send the emulator at once");
 ABSL_FLAG(int, held_streams, 10000, "join streams held at the challenge (memory phase)");
 ABSL_FLAG(int, checker_verifications, 10000, "checks timed in the checker phase");
 ABSL_FLAG(double, floor_seconds, 0.5, "seconds per floor operation");
@@ -128,116 +130,126 @@ int Run(const char* argv0) {
       std::fprintf(stderr, "bench: checker: %s\n", c.status().ToString().c_str());
       return 1;
     }
-    std::printf("== checker only (AzureChecker::Check, warm caches, fresh document each, 1 thread)\n"
-                "   %d verifications in %.3f s: %.0f /s, %.1f us each (%.1f us thread CPU)\n",
-                c->verifications, c->seconds, c->per_second, c->us_each, c->cpu_us_each);
+    std::printf(
+        "== checker only (AzureChecker::Check, warm caches, fresh document each, 1 thread)\n"
+        "   %d verifications in %.3f s: %.0f /s, %.1f us each (%.1f us thread CPU)\n",
+        c->verifications, c->seconds, c->per_second, c->us_each, c->cpu_us_each);
     json.push_back(absl::StrCat("\"checker_verifications_per_s\":", Num(c->per_second)));
     json.push_back(absl::StrCat("\"checker_us_each\":", Num(c->us_each)));
     // Wall time suffers from other load on a shared machine; thread CPU
     // time is what one dedicated core would do.
     json.push_back(absl::StrCat("\"checker_cpu_us_each\":", Num(c->cpu_us_each)));
-    json.push_back(
-        absl::StrCat("\"checker_verifications_per_cpu_s\":", Num(1e6 / c->cpu_us_each)));
+    json.push_back(absl::StrCat("\"checker_verifications_per_cpu_s\":", Num(1e6 / c->cpu_us_each)));
     std::fflush(stdout);
   }
 
-  if (want("e2e") || want("memory")) {
+  // Each of the two phases gets a fresh enlist-auth + emulator: the
+  // memory phase's baseline is a server that has done one join, and the
+  // end-to-end peak RSS is not the memory phase's.
+  struct Running {
+    std::unique_ptr<Cluster> cluster;
+    std::unique_ptr<Agents> agents;
+  };
+  auto start = [&](const std::string& name) -> absl::StatusOr<Running> {
     ClusterOptions co;
+    co.work_dir = work + "/" + name;
     co.auth_bin = FindBinary(absl::GetFlag(FLAGS_auth_bin), "auth/enlist-auth", argv0);
     co.emulator_bin = FindBinary(absl::GetFlag(FLAGS_emulator_bin),
                                  "tools/azure_emulator/enlist-azure-emulator", argv0);
     co.enlistctl_bin =
         FindBinary(absl::GetFlag(FLAGS_enlistctl_bin), "tools/enlistctl/enlistctl", argv0);
-    co.work_dir = work + "/cluster";
     co.vms = absl::GetFlag(FLAGS_vms);
     co.join_workers = absl::GetFlag(FLAGS_join_workers);
     co.max_concurrent_joins = std::max(20000, absl::GetFlag(FLAGS_held_streams) + 1000);
     co.emulator_cpu = absl::GetFlag(FLAGS_emulator_cpu);
     co.auth_cpu = absl::GetFlag(FLAGS_auth_cpu);
-    absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Start(co);
-    if (!cluster.ok()) {
-      std::fprintf(stderr, "bench: %s\n", cluster.status().ToString().c_str());
-      return 1;
-    }
-    absl::StatusOr<std::unique_ptr<Agents>> agents =
-        Agents::Create(cluster->get(), absl::GetFlag(FLAGS_channels), work);
-    if (!agents.ok()) {
-      std::fprintf(stderr, "bench: %s\n", agents.status().ToString().c_str());
-      return 1;
-    }
-    std::printf("== cluster: enlist-auth pid %d at %s (join_workers %d), emulator pid %d%s\n",
-                (*cluster)->auth().pid(), (*cluster)->auth_addr().c_str(), co.join_workers,
-                (*cluster)->emulator().pid(),
+    Running r;
+    ENLIST_ASSIGN_OR_RETURN(r.cluster, Cluster::Start(co));
+    ENLIST_ASSIGN_OR_RETURN(r.agents,
+                            Agents::Create(r.cluster.get(), absl::GetFlag(FLAGS_channels),
+                                           absl::GetFlag(FLAGS_imds_in_flight), co.work_dir));
+    std::printf("== cluster (%s): enlist-auth pid %d at %s (join_workers %d), emulator pid %d%s\n",
+                name.c_str(), r.cluster->auth().pid(), r.cluster->auth_addr().c_str(),
+                co.join_workers, r.cluster->emulator().pid(),
                 co.emulator_cpu >= 0 ? absl::StrCat(" on cpu ", co.emulator_cpu).c_str() : "");
     // Warm-up: the checker's JWKS and chain caches, the connections.
-    absl::StatusOr<JoinRunResult> warm = (*agents)->RunJoins(2);
-    if (!warm.ok() || warm->errors > 0) {
-      std::fprintf(stderr, "bench: warm-up join failed: %s\n",
-                   warm.ok() ? warm->first_error.c_str() : warm.status().ToString().c_str());
+    ENLIST_ASSIGN_OR_RETURN(JoinRunResult warm, r.agents->RunJoins(2));
+    if (warm.errors > 0) {
+      return absl::UnavailableError(absl::StrCat("warm-up join failed: ", warm.first_error));
+    }
+    return r;
+  };
+  if (want("e2e")) {
+    absl::StatusOr<Running> run = start("e2e");
+    if (!run.ok()) {
+      std::fprintf(stderr, "bench: %s\n", run.status().ToString().c_str());
       return 1;
     }
-    if (want("memory")) {
-      absl::StatusOr<HeldStreamsResult> m =
-          (*agents)->HoldStreams(absl::GetFlag(FLAGS_held_streams));
-      if (!m.ok()) {
-        std::fprintf(stderr, "bench: memory: %s\n", m.status().ToString().c_str());
+    Agents* agents = run->agents.get();
+    std::printf("== end to end (%d channels)\n", absl::GetFlag(FLAGS_channels));
+    std::printf("   %6s %7s %9s %8s %8s %8s %8s %12s %11s %11s %10s\n", "agents", "errors",
+                "joins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "auth us/join", "emu us/j",
+                "agents us/j", "auth HWM");
+    std::vector<std::string> runs;
+    double last_cpu = 0;
+    for (int n : agent_counts) {
+      absl::StatusOr<JoinRunResult> r = agents->RunJoins(n);
+      if (!r.ok()) {
+        std::fprintf(stderr, "bench: e2e %d: %s\n", n, r.status().ToString().c_str());
         return 1;
       }
-      std::printf("== memory: %d/%d streams waiting at the challenge (opened in %.2f s)\n"
-                  "   auth RSS %lld KiB -> %lld KiB: %.0f bytes (%.1f KiB) per stream\n",
-                  m->waiting, m->streams, m->seconds_to_open,
-                  static_cast<long long>(m->rss_before_kib),
-                  static_cast<long long>(m->rss_after_kib), m->bytes_per_stream,
-                  m->bytes_per_stream / 1024);
-      json.push_back(absl::StrCat("\"held_streams\":", m->streams));
-      json.push_back(absl::StrCat("\"held_streams_waiting\":", m->waiting));
-      json.push_back(absl::StrCat("\"auth_rss_before_kib\":", m->rss_before_kib));
-      json.push_back(absl::StrCat("\"auth_rss_held_kib\":", m->rss_after_kib));
-      json.push_back(absl::StrCat("\"auth_bytes_per_waiting_stream\":", Num(m->bytes_per_stream)));
-      if (m->waiting < m->streams) rc = 1;
+      std::printf("   %6d %7d %9.0f %8.1f %8.1f %8.1f %8.1f %12.0f %11.0f %11.0f %6lld KiB\n", n,
+                  r->errors, r->joins_per_second, r->p50_ms, r->p90_ms, r->p99_ms, r->max_ms,
+                  r->auth_cpu_us_per_join, r->emulator_cpu_us_per_join, r->agents_cpu_us_per_join,
+                  static_cast<long long>(r->auth_peak_rss_kib));
+      if (r->errors > 0) {
+        std::printf("   first error: %s\n", r->first_error.c_str());
+        rc = 1;
+      }
       std::fflush(stdout);
+      runs.push_back(absl::StrCat(
+          "{\"agents\":", n, ",\"errors\":", r->errors,
+          ",\"joins_per_s\":", Num(r->joins_per_second), ",\"p50_ms\":", Num(r->p50_ms),
+          ",\"p90_ms\":", Num(r->p90_ms), ",\"p99_ms\":", Num(r->p99_ms),
+          ",\"auth_cpu_us_per_join\":", Num(r->auth_cpu_us_per_join),
+          ",\"emulator_cpu_us_per_join\":", Num(r->emulator_cpu_us_per_join),
+          ",\"agents_cpu_us_per_join\":", Num(r->agents_cpu_us_per_join),
+          ",\"auth_peak_rss_kib\":", r->auth_peak_rss_kib, "}"));
+      last_cpu = r->auth_cpu_us_per_join;
     }
-    if (want("e2e")) {
-      std::printf("== end to end (%d channels)\n", absl::GetFlag(FLAGS_channels));
-      std::printf("   %6s %7s %9s %8s %8s %8s %8s %12s %11s %11s %10s\n", "agents", "errors",
-                  "joins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "auth us/join",
-                  "emu us/j", "agents us/j", "auth HWM");
-      std::vector<std::string> runs;
-      double last_cpu = 0;
-      for (int n : agent_counts) {
-        absl::StatusOr<JoinRunResult> r = (*agents)->RunJoins(n);
-        if (!r.ok()) {
-          std::fprintf(stderr, "bench: e2e %d: %s\n", n, r.status().ToString().c_str());
-          return 1;
-        }
-        std::printf("   %6d %7d %9.0f %8.1f %8.1f %8.1f %8.1f %12.0f %11.0f %11.0f %6lld KiB\n", n,
-                    r->errors, r->joins_per_second, r->p50_ms, r->p90_ms, r->p99_ms, r->max_ms,
-                    r->auth_cpu_us_per_join, r->emulator_cpu_us_per_join,
-                    r->agents_cpu_us_per_join, static_cast<long long>(r->auth_peak_rss_kib));
-        if (r->errors > 0) {
-          std::printf("   first error: %s\n", r->first_error.c_str());
-          rc = 1;
-        }
-        std::fflush(stdout);
-        runs.push_back(absl::StrCat(
-            "{\"agents\":", n, ",\"errors\":", r->errors, ",\"joins_per_s\":",
-            Num(r->joins_per_second), ",\"p50_ms\":", Num(r->p50_ms), ",\"p90_ms\":",
-            Num(r->p90_ms), ",\"p99_ms\":", Num(r->p99_ms), ",\"auth_cpu_us_per_join\":",
-            Num(r->auth_cpu_us_per_join), ",\"emulator_cpu_us_per_join\":",
-            Num(r->emulator_cpu_us_per_join), ",\"agents_cpu_us_per_join\":",
-            Num(r->agents_cpu_us_per_join), ",\"auth_peak_rss_kib\":", r->auth_peak_rss_kib,
-            "}"));
-        last_cpu = r->auth_cpu_us_per_join;
-      }
-      json.push_back(absl::StrCat("\"channels\":", absl::GetFlag(FLAGS_channels)));
-      json.push_back(absl::StrCat("\"e2e\":[", absl::StrJoin(runs, ","), "]"));
-      // The headline CPU figure: the largest run (most joins, least noise).
-      json.push_back(absl::StrCat("\"auth_cpu_us_per_join\":", Num(last_cpu)));
-      if (floor_us > 0) {
-        json.push_back(absl::StrCat("\"auth_cpu_to_floor_ratio\":",
-                                    absl::StrFormat("%.2f", last_cpu / floor_us)));
-      }
+    json.push_back(absl::StrCat("\"channels\":", absl::GetFlag(FLAGS_channels)));
+    json.push_back(absl::StrCat("\"e2e\":[", absl::StrJoin(runs, ","), "]"));
+    // The headline CPU figure: the largest run (most joins, least noise).
+    json.push_back(absl::StrCat("\"auth_cpu_us_per_join\":", Num(last_cpu)));
+    if (floor_us > 0) {
+      json.push_back(absl::StrCat("\"auth_cpu_to_floor_ratio\":",
+                                  absl::StrFormat("%.2f", last_cpu / floor_us)));
     }
+  }
+  if (want("memory")) {
+    absl::StatusOr<Running> run = start("memory");
+    if (!run.ok()) {
+      std::fprintf(stderr, "bench: %s\n", run.status().ToString().c_str());
+      return 1;
+    }
+    Agents* agents = run->agents.get();
+    absl::StatusOr<HeldStreamsResult> m = agents->HoldStreams(absl::GetFlag(FLAGS_held_streams));
+    if (!m.ok()) {
+      std::fprintf(stderr, "bench: memory: %s\n", m.status().ToString().c_str());
+      return 1;
+    }
+    std::printf(
+        "== memory: %d/%d streams waiting at the challenge (opened in %.2f s)\n"
+        "   auth RSS %lld KiB -> %lld KiB: %.0f bytes (%.1f KiB) per stream\n",
+        m->waiting, m->streams, m->seconds_to_open, static_cast<long long>(m->rss_before_kib),
+        static_cast<long long>(m->rss_after_kib), m->bytes_per_stream, m->bytes_per_stream / 1024);
+    json.push_back(absl::StrCat("\"held_streams\":", m->streams));
+    json.push_back(absl::StrCat("\"held_streams_waiting\":", m->waiting));
+    json.push_back(absl::StrCat("\"auth_rss_before_kib\":", m->rss_before_kib));
+    json.push_back(absl::StrCat("\"auth_rss_held_kib\":", m->rss_after_kib));
+    json.push_back(absl::StrCat("\"auth_bytes_per_waiting_stream\":", Num(m->bytes_per_stream)));
+    if (m->waiting < m->streams) rc = 1;
+    std::fflush(stdout);
   }
   if (!absl::GetFlag(FLAGS_keep_work_dir)) {
     (void)RunToCompletion({"/bin/rm", "-rf", work}, "/dev/null");

@@ -17,10 +17,10 @@ namespace enlist::bench {
 // CPU time and memory of one process, from /proc/<pid>/stat and
 // /proc/<pid>/status.
 struct ProcStats {
-  int64_t cpu_us = 0;     // utime + stime, in microseconds
-  int64_t rss_kib = 0;    // VmRSS
-  int64_t hwm_kib = 0;    // VmHWM (peak RSS)
-  int64_t threads = 0;    // Threads
+  int64_t cpu_us = 0;   // utime + stime, in microseconds
+  int64_t rss_kib = 0;  // VmRSS
+  int64_t hwm_kib = 0;  // VmHWM (peak RSS)
+  int64_t threads = 0;  // Threads
 };
 
 // Reads the stats of `pid`. kNotFound when the process is gone,
