@@ -8,11 +8,15 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <string>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "core/der/der.h"
 
 namespace enlist::crypto {
@@ -57,7 +61,44 @@ std::string Ia5(const ASN1_STRING* s) {
 
 }  // namespace
 
+namespace {
+
+// Parsed certificates by their exact DER. OpenSSL 3's d2i_X509 decodes the
+// public key through its provider decoder chain (OSSL_DECODER_CTX_new_for_pkey),
+// which costs more than an RSA signature check; the same certificates (IMDS
+// leaves, Azure intermediates, cluster CAs) come back join after join.
+// Bounded: cleared when full. X509 objects are reference counted and
+// callers only read them.
+class CertificateCache {
+ public:
+  static CertificateCache& Get() {
+    static CertificateCache* cache = new CertificateCache();
+    return *cache;
+  }
+  X509Ptr Find(absl::string_view der) {
+    absl::MutexLock l(&mu_);
+    auto it = certs_.find(der);
+    if (it == certs_.end()) return nullptr;
+    X509_up_ref(it->second.get());
+    return X509Ptr(it->second.get());
+  }
+  void Add(absl::string_view der, X509* cert) {
+    absl::MutexLock l(&mu_);
+    if (certs_.size() >= kMaxEntries) certs_.clear();
+    X509_up_ref(cert);
+    certs_.emplace(std::string(der), X509Ptr(cert));
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 256;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, X509Ptr> certs_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
 absl::StatusOr<X509Ptr> ParseCertificateDer(absl::string_view der) {
+  if (X509Ptr cached = CertificateCache::Get().Find(der)) return cached;
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (cert == nullptr) {
@@ -67,6 +108,7 @@ absl::StatusOr<X509Ptr> ParseCertificateDer(absl::string_view der) {
   if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return Malformed("certificate: trailing data after der");
   }
+  CertificateCache::Get().Add(der, cert.get());
   return cert;
 }
 

@@ -7,11 +7,9 @@
 #include <string>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "core/crypto/cert.h"
 #include "core/crypto/digest.h"
 #include "core/der/der.h"
 #include "core/util/status_macros.h"
@@ -228,46 +226,11 @@ absl::Status VerifySignature(X509* signer, const SignatureAlgorithm& sig_alg,
   return absl::OkStatus();
 }
 
-// Parsed certificates by their exact DER. OpenSSL 3's d2i_X509 decodes the
-// public key through its provider decoders, which costs more than the RSA
-// signature check itself (~55% of a whole Azure check); IMDS signs every
-// document with the same leaf for weeks, so the parse is shared. Bounded:
-// cleared when full. X509 objects are reference counted and only read.
-class CertificateCache {
- public:
-  static CertificateCache& Get() {
-    static CertificateCache* cache = new CertificateCache();
-    return *cache;
-  }
-  X509Ptr Find(absl::string_view der) {
-    absl::MutexLock l(&mu_);
-    auto it = certs_.find(der);
-    if (it == certs_.end()) return nullptr;
-    X509_up_ref(it->second.get());
-    return X509Ptr(it->second.get());
-  }
-  void Add(absl::string_view der, X509* cert) {
-    absl::MutexLock l(&mu_);
-    if (certs_.size() >= kMaxEntries) certs_.clear();
-    X509_up_ref(cert);
-    certs_.emplace(std::string(der), X509Ptr(cert));
-  }
-
- private:
-  static constexpr size_t kMaxEntries = 256;
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, X509Ptr> certs_ ABSL_GUARDED_BY(mu_);
-};
-
 absl::StatusOr<X509Ptr> ParseCertificate(absl::string_view der) {
-  if (X509Ptr cached = CertificateCache::Get().Find(der)) return cached;
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (cert == nullptr || p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
-    ERR_clear_error();
-    return Malformed("certificates", "unparsable certificate");
-  }
-  CertificateCache::Get().Add(der, cert.get());
+  // Shares cert.h's cache of parsed certificates (IMDS signs with one leaf
+  // for weeks).
+  absl::StatusOr<X509Ptr> cert = ParseCertificateDer(der);
+  if (!cert.ok()) return Malformed("certificates", "unparsable certificate");
   return cert;
 }
 
