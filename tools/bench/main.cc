@@ -213,8 +213,8 @@ int Run(const char* argv0) {
           ",\"p90_ms\":", Num(r->p90_ms), ",\"p99_ms\":", Num(r->p99_ms),
           ",\"auth_cpu_us_per_join\":", Num(r->auth_cpu_us_per_join),
           ",\"emulator_cpu_us_per_join\":", Num(r->emulator_cpu_us_per_join),
-          ",\"agents_cpu_us_per_join\":", Num(r->agents_cpu_us_per_join),
-          ",\"auth_peak_rss_kib\":", r->auth_peak_rss_kib, "}"));
+          ",\"agents_cpu_us_per_join\":", Num(r->agents_cpu_us_per_join), ",\"auth_peak_rss_kib\":",
+          r->auth_peak_rss_kib, ",\"auth_threads\":", r->auth_threads, "}"));
       last_cpu = r->auth_cpu_us_per_join;
     }
     json.push_back(absl::StrCat("\"channels\":", absl::GetFlag(FLAGS_channels)));
