@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/encoding/base64.h"
 #include "core/testing/subprocess.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -187,24 +188,6 @@ TEST_F(AbuseE2eTest, ReplayedOrMisdirectedSolutionsAreDenied) {
   EXPECT_TRUE(good.ok()) << good.status();
 }
 
-// Base64url without padding.
-std::string B64Url(const std::string& in) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(kAlphabet[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(kAlphabet[((val << 8) >> (bits + 8)) & 0x3F]);
-  return out;
-}
-
 std::string Nested(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
 TEST_F(AbuseE2eTest, OversizedAndDeeplyNestedInputsAreRefusedPrecisely) {
@@ -245,7 +228,7 @@ TEST_F(AbuseE2eTest, OversizedAndDeeplyNestedInputsAreRefusedPrecisely) {
   }
 
   // Solution fields, against a real challenge.
-  const std::string deep_header = B64Url("{\"alg\":" + Nested(5000) + "}");
+  const std::string deep_header = encoding::Base64UrlEncode("{\"alg\":" + Nested(5000) + "}");
   struct SolutionCase {
     std::string name;
     std::function<void(azure::v1::AzureSolution&)> mutate;
