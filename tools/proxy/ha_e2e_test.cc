@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -159,16 +160,46 @@ TEST_F(HaE2eTest, TwoAuthServersBehindAProxySurviveFailures) {
       << proxy_->Output();
   proxy_address_ = Field(proxy_->Output(), "Proxy started", "listen_addr");
 
-  std::vector<std::string> ids, errors;
   constexpr int kAgents = 8;
+  std::vector<std::string> ids(kAgents), errors;
+  // Wave 1: four agents join at once; auth server #1 is killed as soon as
+  // the first of them is under way (its keys exist), so some streams die
+  // in flight and must fail retryably, then succeed on the next attempt.
+  {
+    std::vector<std::vector<std::string>> errs(4);
+    std::vector<std::thread> agents;
+    for (int n = 0; n < 4; ++n) {
+      agents.emplace_back([&, n] { ids[n] = JoinAgent(n, 3, &errs[n]); });
+    }
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          for (int n = 0; n < 4; ++n) {
+            if (ReadFileCapped(absl::StrCat(root_, "/vm", n, "/tls_key.pem"), 1 << 16).ok()) {
+              return true;
+            }
+          }
+          return false;
+        },
+        absl::Seconds(20)));
+    auth_[0].process->Signal(SIGKILL);
+    for (std::thread& t : agents) t.join();
+    for (const auto& e : errs) errors.insert(errors.end(), e.begin(), e.end());
+  }
+  // Wave 2: one at a time while an etcd member dies.
+  for (int n = 4; n < kAgents; ++n) {
+    if (n == 6) etcd_->Kill(0);
+    ids[n] = JoinAgent(n, 3, &errors);
+  }
   for (int n = 0; n < kAgents; ++n) {
-    if (n == 3) auth_[0].process->Signal(SIGKILL);  // an auth server dies mid-stream of joins
-    if (n == 6) etcd_->Kill(0);                     // and then an etcd member
-    std::string id = JoinAgent(n, 3, &errors);
-    ASSERT_FALSE(id.empty()) << "agent " << n << ": " << absl::StrJoin(errors, "\n---\n")
-                             << "\nproxy:\n" << proxy_->Output() << "\nauth1:\n"
-                             << auth_[1].process->Output();
-    ids.push_back(id);
+    ASSERT_FALSE(ids[n].empty()) << "agent " << n << ": " << absl::StrJoin(errors, "\n---\n")
+                                 << "\nproxy:\n" << proxy_->Output() << "\nauth1:\n"
+                                 << auth_[1].process->Output();
+  }
+  // Every failed attempt ended as retryable ("no attempts left" with
+  // --max-attempts 1), never as final.
+  for (const std::string& e : errors) {
+    EXPECT_THAT(e, HasSubstr("msg=\"Join failed, no attempts left.\"")) << e;
+    EXPECT_THAT(e, ::testing::Not(HasSubstr("retrying cannot fix"))) << e;
   }
   // Failed attempts were retryable (the agent says so), never denials.
   for (const std::string& e : errors) EXPECT_THAT(e, ::testing::Not(HasSubstr("PERMISSION_DENIED")));
