@@ -11,19 +11,10 @@
 #include "core/crypto/cert.h"
 #include "core/json/json.h"
 #include "core/util/status_macros.h"
+#include "core/util/uuid.h"
 
 namespace enlist::ca {
 namespace {
-
-bool IsUuidText(absl::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (s[i] == '-')) return false;
-    if (!dash && !absl::ascii_isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
 
 void AddUnique(std::vector<std::string>* v, const std::string& s) {
   if (!s.empty() && std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
@@ -49,7 +40,7 @@ absl::StatusOr<enlist::join::v1::Result> CaHostIssuer::Issue(const join::IssueRe
   IssuedHost issued;
   issued.request = &req;
   const std::string& prev = host.previous_host_id();
-  if (!prev.empty() && IsUuidText(prev) && options_.may_keep_host_id) {
+  if (!prev.empty() && IsUuid(prev) && options_.may_keep_host_id) {
     ENLIST_ASSIGN_OR_RETURN(bool keep, options_.may_keep_host_id(prev, req));
     if (keep) {
       issued.host_id = absl::AsciiStrToLower(prev);

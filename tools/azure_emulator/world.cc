@@ -10,23 +10,12 @@
 #include "core/config/yaml.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
+#include "core/util/uuid.h"
 
 namespace enlist::azure_emulator {
 namespace {
 
 using config::YamlNode;
-
-bool IsUuid(absl::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (!absl::ascii_isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // ARM names: 1-80 characters of letters, digits, '-', '_', '.', '(' and ')'.
 bool IsArmName(absl::string_view s) {

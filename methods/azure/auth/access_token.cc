@@ -9,6 +9,7 @@
 #include "core/jwt/jwt.h"
 #include "methods/azure/common/attested_document.h"
 #include "methods/azure/common/cloud.h"
+#include "core/util/uuid.h"
 
 namespace enlist::azure {
 namespace {
@@ -41,7 +42,7 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(absl::string_view 
   if (!unverified.ok()) return Prefixed(unverified.status());
   absl::StatusOr<std::string> tid = unverified->StringClaim("tid");
   if (!tid.ok()) return Prefixed(tid.status());
-  if (!IsUuidString(*tid)) return absl::InvalidArgumentError("access token: tid is not a UUID");
+  if (!IsUuid(*tid)) return absl::InvalidArgumentError("access token: tid is not a UUID");
   const std::string tenant = absl::AsciiStrToLower(*tid);
 
   std::unique_ptr<jwt::KeyResolver> resolver =

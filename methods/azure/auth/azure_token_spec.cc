@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/util/status_macros.h"
+#include "core/util/uuid.h"
 #include "yaml-cpp/yaml.h"
 
 namespace enlist::azure {
@@ -22,18 +23,6 @@ absl::StatusOr<std::string> ParseUuidField(const config::YamlNode& node) {
 }
 
 }  // namespace
-
-bool IsUuid(absl::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (!absl::ascii_isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::optional<size_t> AzureTokenSpec::Match(absl::string_view tenant,
                                             absl::string_view subscription,

@@ -55,8 +55,6 @@ absl::StatusOr<std::shared_ptr<const join::TokenSpec>> ParseAzureTokenSpec(
 // Renders the spec as the YAML mapping stored for `spec.azure`.
 std::string AzureTokenSpecYaml(const join::TokenSpec& spec);
 
-// True when `s` is a UUID in 8-4-4-4-12 hex form (any case).
-bool IsUuid(absl::string_view s);
 
 }  // namespace enlist::azure
 

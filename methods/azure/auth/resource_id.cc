@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "methods/azure/common/attested_document.h"
+#include "core/util/uuid.h"
 
 namespace enlist::azure {
 namespace {
@@ -43,7 +44,7 @@ absl::StatusOr<VmResource> ParseVmResourceId(absl::string_view id) {
   for (size_t i = 1; i < p.size(); ++i) {
     if (!ValidName(p[i])) return absl::InvalidArgumentError("resource id: empty or invalid segment");
   }
-  if (!IsUuidString(p[2])) {
+  if (!IsUuid(p[2])) {
     return absl::InvalidArgumentError("resource id: subscription is not a UUID");
   }
   VmResource r;

@@ -1,5 +1,7 @@
 #include "methods/azure/common/attested_document.h"
 
+#include "core/util/uuid.h"
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "core/encoding/base64.h"
@@ -23,18 +25,6 @@ int Digits2(absl::string_view s, size_t i) {
 }
 
 }  // namespace
-
-bool IsUuidString(absl::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (!absl::ascii_isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 absl::StatusOr<std::string> ParseAttestedEnvelope(absl::string_view body) {
   if (body.size() > kMaxAttestedDataSize) {
@@ -106,13 +96,13 @@ absl::StatusOr<AttestedPayload> ParseAttestedPayload(absl::string_view content) 
   };
   ENLIST_RETURN_IF_ERROR(get("nonce", &p.nonce));
   ENLIST_RETURN_IF_ERROR(get("vmId", &p.vm_id));
-  if (!IsUuidString(p.vm_id)) {
+  if (!IsUuid(p.vm_id)) {
     return absl::InvalidArgumentError("attested payload: vmId is not a UUID");
   }
   absl::StatusOr<std::optional<std::string>> sub = doc->GetOptionalString("subscriptionId");
   if (!sub.ok()) return Prefixed("attested payload: ", sub.status());
   if (sub->has_value()) {
-    if (!IsUuidString(**sub)) {
+    if (!IsUuid(**sub)) {
       return absl::InvalidArgumentError("attested payload: subscriptionId is not a UUID");
     }
     p.subscription_id = absl::AsciiStrToLower(**sub);

@@ -54,8 +54,6 @@ absl::StatusOr<absl::Time> ParseAzureTime(absl::string_view text);
 // Formats `t` (UTC) as "MM/DD/YY HH:MM:SS -0000".
 std::string FormatAzureTime(absl::Time t);
 
-// True when `s` is a UUID in 8-4-4-4-12 hex form (any case).
-bool IsUuidString(absl::string_view s);
 
 }  // namespace enlist::azure
 
