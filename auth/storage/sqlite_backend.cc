@@ -227,6 +227,7 @@ absl::Status CreateFile(const std::string& path, absl::string_view context) {
 
 struct SqliteBackend::Statements {
   StmtPtr begin_immediate, begin_read, commit, rollback;
+  StmtPtr savepoint, release_savepoint, rollback_to_savepoint;
   StmtPtr get_revision, set_revision;
   StmtPtr get, upsert, remove, purge;
   StmtPtr range_asc, range_desc, count, delete_range;
@@ -325,6 +326,9 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
       {&stmts->begin_read, "BEGIN"},
       {&stmts->commit, "COMMIT"},
       {&stmts->rollback, "ROLLBACK"},
+      {&stmts->savepoint, "SAVEPOINT write"},
+      {&stmts->release_savepoint, "RELEASE write"},
+      {&stmts->rollback_to_savepoint, "ROLLBACK TO write"},
       {&stmts->get_revision, "SELECT revision FROM meta WHERE id = 1"},
       {&stmts->set_revision, "UPDATE meta SET revision = ?1 WHERE id = 1"},
       {&stmts->get, "SELECT " + cols +
@@ -365,54 +369,168 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
       new SqliteBackend(path, clock, db.release(), std::move(stmts)));
 }
 
+struct SqliteBackend::PendingWrite {
+  absl::string_view op;
+  absl::string_view key;
+  const WriteBody* body;
+  int64_t* purged;
+  absl::Time now;
+  absl::StatusOr<int64_t> result = absl::UnknownError("not run");
+  bool done = false;
+};
+
 absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_view key,
                                              const WriteBody& body, int64_t* purged) {
-  const std::string context = internal::Context(kName, op, key);
-  const absl::Time now = clock_->Now();
-  absl::MutexLock l(&mu_);
+  PendingWrite w{op, key, &body, purged, clock_->Now()};
+  absl::MutexLock q(&queue_mu_);
+  queue_.push_back(&w);
+  ++in_flight_;
+  while (!w.done) {
+    if (leader_active_) {
+      // Another thread is committing; it or the next leader runs this write.
+      queue_mu_.Await(absl::Condition(+[](bool* active) { return !*active; }, &leader_active_));
+      continue;
+    }
+    // Lead: take what is queued (this write among it, unless an earlier
+    // batch filled up first) and commit it in one transaction.
+    leader_active_ = true;
+    std::vector<PendingWrite*> batch;
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    queue_mu_.Unlock();
+    {
+      absl::MutexLock l(&mu_);
+      RunBatch(batch);
+    }
+    queue_mu_.Lock();
+    for (PendingWrite* b : batch) b->done = true;
+    leader_active_ = false;
+    ++write_transactions_;
+    in_flight_ -= batch.size();
+  }
+  return std::move(w.result);
+}
+
+int64_t SqliteBackend::write_transactions() const {
+  absl::MutexLock q(&queue_mu_);
+  return write_transactions_;
+}
+
+size_t SqliteBackend::in_flight_writes() const {
+  absl::MutexLock q(&queue_mu_);
+  return in_flight_;
+}
+
+namespace {
+
+// `status` with its message prefixed by `context`.
+absl::Status WithContext(const std::string& context, const absl::Status& status) {
+  return absl::Status(status.code(), absl::StrCat(context, status.message()));
+}
+
+}  // namespace
+
+void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
+  // Transaction-level failures are reported to every write with its own
+  // context ("storage: sqlite: put /x: disk I/O error").
+  auto fail_all = [&](const absl::Status& s) {
+    for (PendingWrite* w : batch) {
+      w->result = WithContext(internal::Context(kName, w->op, w->key), s);
+    }
+  };
   {
-    Query begin(db_, stmts_->begin_immediate.get(), context);
-    ENLIST_RETURN_IF_ERROR(begin.Run());
+    Query begin(db_, stmts_->begin_immediate.get(), "");
+    absl::Status s = begin.Run();
+    if (!s.ok()) return fail_all(s);
   }
-  absl::StatusOr<int64_t> result = [&]() -> absl::StatusOr<int64_t> {
-    int64_t revision = 0;
-    {
-      Query q(db_, stmts_->get_revision.get(), context);
-      ENLIST_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) return absl::DataLossError(absl::StrCat(context, "revision counter missing"));
-      revision = q.ColumnInt(0);
+  int64_t revision = 0;
+  {
+    Query q(db_, stmts_->get_revision.get(), "");
+    absl::StatusOr<bool> row = q.Step();
+    if (!row.ok() || !*row) {
+      fail_all(row.ok() ? absl::DataLossError("revision counter missing") : row.status());
+      Query rollback(db_, stmts_->rollback.get(), "");
+      (void)rollback.Run();
+      return;
     }
-    const int64_t next = revision + 1;
-    bool changed = false;
-    {
-      Query q(db_, stmts_->purge.get(), context);
-      ENLIST_RETURN_IF_ERROR(q.Int(1, absl::ToUnixMicros(now)));
-      ENLIST_RETURN_IF_ERROR(q.Run());
-      const int64_t n = sqlite3_changes(db_);
-      if (purged != nullptr) *purged = n;
-      changed = n > 0;
-    }
-    ENLIST_ASSIGN_OR_RETURN(Wrote wrote, body(now, next));
-    if (wrote == Wrote::kSomething) changed = true;
-    if (!changed) return revision;
-    {
-      Query q(db_, stmts_->set_revision.get(), context);
-      ENLIST_RETURN_IF_ERROR(q.Int(1, next));
-      ENLIST_RETURN_IF_ERROR(q.Run());
-    }
-    return next;
-  }();
-  if (result.ok()) {
-    Query commit(db_, stmts_->commit.get(), context);
-    absl::Status s = commit.Run();
-    if (s.ok()) return result;
-    result = s;
+    revision = q.ColumnInt(0);
   }
-  // Roll back whatever the body did; a failed rollback leaves SQLite to undo
-  // the transaction itself (it does when the connection closes or retries).
-  Query rollback(db_, stmts_->rollback.get(), context);
+  const int64_t start_revision = revision;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PendingWrite* w = batch[i];
+    w->result = RunOne(*w, revision);
+    if (sqlite3_get_autocommit(db_) != 0) {
+      // SQLite rolled the whole transaction back (e.g. a full disk): the
+      // writes before this one are gone and the rest never ran.
+      const absl::Status lost = absl::UnavailableError(absl::StrCat(
+          "transaction rolled back by a failed write in the same batch: ",
+          w->result.ok() ? "unknown error" : w->result.status().message()));
+      for (size_t j = 0; j < batch.size(); ++j) {
+        if (j == i && !w->result.ok()) continue;
+        batch[j]->result =
+            WithContext(internal::Context(kName, batch[j]->op, batch[j]->key), lost);
+      }
+      return;
+    }
+  }
+  absl::Status committed = absl::OkStatus();
+  if (revision != start_revision) {
+    Query q(db_, stmts_->set_revision.get(), "");
+    committed = q.Int(1, revision);
+    if (committed.ok()) committed = q.Run();
+  }
+  if (committed.ok()) {
+    Query commit(db_, stmts_->commit.get(), "");
+    committed = commit.Run();
+  }
+  if (committed.ok()) return;
+  for (PendingWrite* w : batch) {
+    if (w->result.ok()) w->result = WithContext(internal::Context(kName, w->op, w->key), committed);
+  }
+  // A failed rollback leaves SQLite to undo the transaction itself (it does
+  // when the connection closes or the next transaction begins).
+  Query rollback(db_, stmts_->rollback.get(), "");
   (void)rollback.Run();
-  return result;
+}
+
+absl::StatusOr<int64_t> SqliteBackend::RunOne(const PendingWrite& w, int64_t& revision) {
+  const std::string context = internal::Context(kName, w.op, w.key);
+  {
+    Query savepoint(db_, stmts_->savepoint.get(), context);
+    ENLIST_RETURN_IF_ERROR(savepoint.Run());
+  }
+  const int64_t next = revision + 1;
+  absl::StatusOr<bool> changed = [&]() -> absl::StatusOr<bool> {
+    Query q(db_, stmts_->purge.get(), context);
+    ENLIST_RETURN_IF_ERROR(q.Int(1, absl::ToUnixMicros(w.now)));
+    ENLIST_RETURN_IF_ERROR(q.Run());
+    const int64_t n = sqlite3_changes(db_);
+    if (w.purged != nullptr) *w.purged = n;
+    ENLIST_ASSIGN_OR_RETURN(Wrote wrote, (*w.body)(w.now, next));
+    return n > 0 || wrote == Wrote::kSomething;
+  }();
+  if (!changed.ok()) {
+    // Undo only this write; the batch's others stand.
+    Query undo(db_, stmts_->rollback_to_savepoint.get(), context);
+    (void)undo.Run();
+    Query release(db_, stmts_->release_savepoint.get(), context);
+    (void)release.Run();
+    return changed.status();
+  }
+  absl::Status released;
+  {
+    Query release(db_, stmts_->release_savepoint.get(), context);
+    released = release.Run();
+  }
+  if (!released.ok()) {
+    Query undo(db_, stmts_->rollback_to_savepoint.get(), context);
+    (void)undo.Run();
+    return released;
+  }
+  if (*changed) revision = next;
+  return revision;
 }
 
 absl::StatusOr<Item> SqliteBackend::Get(absl::string_view key) const {

@@ -10,8 +10,12 @@
 // touching it. Older schemas are migrated step by step inside one transaction.
 //
 // Concurrency: one connection per SqliteBackend, serialised by a mutex, so
-// all methods are thread-safe (and calls are serialised; a write costs an
-// fsync). Several processes may open the same file: SQLite's file locks order
+// all methods are thread-safe. Writes are group-committed: writes that arrive
+// while another write is committing queue up, and the next of their threads
+// to find the connection free runs them all in one transaction (each inside
+// its own savepoint, at its own revision, succeeding or failing on its own)
+// with one COMMIT, so concurrent writers share one fsync. A write returns only
+// after the commit that made it durable. Several processes may open the same file: SQLite's file locks order
 // their writes and `busy_timeout` bounds how long one waits for another,
 // after which the call fails with kUnavailable. Writes run in
 // BEGIN IMMEDIATE transactions; the global revision counter lives in the
@@ -20,9 +24,11 @@
 #define ENLIST_AUTH_STORAGE_SQLITE_BACKEND_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -77,6 +83,12 @@ class SqliteBackend final : public Backend {
   // The database file's path.
   const std::string& path() const { return path_; }
 
+  // Group-commit figures (for metrics and tests): write transactions run
+  // (each one fsync when it commits), and writes called but not yet
+  // returned (queued or in the transaction being committed).
+  int64_t write_transactions() const;
+  size_t in_flight_writes() const;
+
   absl::string_view name() const override { return "sqlite"; }
   absl::StatusOr<Item> Get(absl::string_view key) const override;
   absl::StatusOr<int64_t> Put(const Item& item) override;
@@ -100,12 +112,27 @@ class SqliteBackend final : public Backend {
   // the transaction writes at.
   using WriteBody = std::function<absl::StatusOr<Wrote>(absl::Time now, int64_t revision)>;
 
+  // One queued write (Write's arguments and, once `done`, its result).
+  struct PendingWrite;
+
+  // Most writes one transaction commits together.
+  static constexpr size_t kMaxBatch = 128;
+
   SqliteBackend(std::string path, const Clock* clock, sqlite3* db,
                 std::unique_ptr<Statements> statements);
 
-  // Runs `body` in a BEGIN IMMEDIATE transaction after purging expired items;
-  // commits and returns the new revision when anything changed, rolls back
-  // on error. `op` and `key` give the message context. `purged`, if not
+  // Runs `batch` in one BEGIN IMMEDIATE transaction, each write in its own
+  // savepoint, and commits once; fills in every write's result.
+  void RunBatch(const std::vector<PendingWrite*>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs one write of a batch inside the open transaction; `revision` is
+  // the revision before it and is advanced when it changes anything.
+  absl::StatusOr<int64_t> RunOne(const PendingWrite& w, int64_t& revision)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Runs `body` in a BEGIN IMMEDIATE transaction (possibly shared with
+  // concurrent writes, see the file comment) after purging expired items;
+  // returns the new revision when anything changed (the current one
+  // otherwise) once committed, and undoes the body's changes on error. `op` and `key` give the message context. `purged`, if not
   // null, receives how many expired items the transaction removed.
   absl::StatusOr<int64_t> Write(absl::string_view op, absl::string_view key,
                                 const WriteBody& body, int64_t* purged = nullptr);
@@ -115,6 +142,14 @@ class SqliteBackend final : public Backend {
   mutable absl::Mutex mu_;
   sqlite3* const db_ ABSL_GUARDED_BY(mu_);
   const std::unique_ptr<Statements> stmts_ ABSL_GUARDED_BY(mu_);
+
+  // Group commit: writes waiting for a transaction, and whether a thread is
+  // running one. Never held together with mu_.
+  mutable absl::Mutex queue_mu_;
+  std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
+  int64_t write_transactions_ ABSL_GUARDED_BY(queue_mu_) = 0;
+  size_t in_flight_ ABSL_GUARDED_BY(queue_mu_) = 0;
 };
 
 }  // namespace enlist::storage
