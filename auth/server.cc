@@ -15,8 +15,10 @@
 #include "auth/public/join_server.h"
 #include "auth/storage/etcd_backend.h"
 #include "auth/storage/event_store.h"
+#include "auth/storage/gated_token_store.h"
 #include "auth/storage/host_store.h"
 #include "auth/storage/sqlite_backend.h"
+#include "auth/storage/token_cache.h"
 #include "auth/storage/token_store.h"
 #include "core/metrics/metrics.h"
 #include "core/util/file.h"
@@ -49,6 +51,14 @@ class AuthServer::Impl {
   std::unique_ptr<storage::Backend> backend;
   // "sqlite:<path>" or "etcd:<endpoints><prefix>", for status.
   std::string storage_desc;
+  // etcd only (declared after `backend`, so destroyed before it): whether
+  // the shared CA is still ours, and tokens answered from a watched cache,
+  // refused while the CA check fails. Null with SQLite (the join server
+  // reads tokens from the backend itself).
+  std::unique_ptr<ca::SharedCaMonitor> ca_monitor;
+  std::unique_ptr<storage::BackendTokenStore> backend_tokens;
+  std::unique_ptr<storage::CachedTokenStore> token_cache;
+  std::unique_ptr<storage::GatedTokenStore> tokens;
   // The admin service's views of the storage the join server writes.
   std::unique_ptr<storage::HostStore> hosts;
   std::unique_ptr<storage::EventStore> events;
@@ -102,6 +112,7 @@ absl::Status AuthServer::Impl::OpenStorage() {
   eo.clock = clock;
   ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<storage::EtcdBackend> etcd, storage::EtcdBackend::Open(eo));
   storage_desc = etcd->Describe();
+  const storage::WatchFactory watches = etcd->SnapshotWatchFactory();
   backend = std::move(etcd);
   // Several servers share one CA: agree on it through etcd before the join
   // server loads it from the data directory.
@@ -112,6 +123,25 @@ absl::Status AuthServer::Impl::OpenStorage() {
                     : origin == ca::SharedCaOrigin::kAdopted ? "adopted"
                                                              : "in sync";
   logger->Info("Shared cluster certificate authority", {{"ca", how}, {"storage", storage_desc}});
+
+  // Watches keep the shared state current locally (docs/high-availability.md,
+  // "What is cached"). Until they are established every read goes to etcd,
+  // so not waiting long here costs only speed.
+  ENLIST_ASSIGN_OR_RETURN(ca::ClusterCaFiles issuing, ca::ReadClusterCaFiles(config.data_dir));
+  ca_monitor = std::make_unique<ca::SharedCaMonitor>(backend.get(), issuing);
+  ENLIST_RETURN_IF_ERROR(ca_monitor->Start(watches));
+  storage::TokenStoreOptions to;
+  to.clock = clock;
+  backend_tokens = std::make_unique<storage::BackendTokenStore>(backend.get(), methods, to);
+  token_cache = std::make_unique<storage::CachedTokenStore>(backend_tokens.get());
+  ENLIST_RETURN_IF_ERROR(token_cache->Start(watches));
+  tokens = std::make_unique<storage::GatedTokenStore>(
+      token_cache.get(), [monitor = ca_monitor.get()] { return monitor->Check(); });
+  if (!ca_monitor->WaitUntilWatching(absl::Seconds(5)) ||
+      !token_cache->WaitUntilWatching(absl::Seconds(5))) {
+    logger->Warn("Storage watches not established yet; reading etcd directly until they are",
+                 {{"storage", storage_desc}});
+  }
   return absl::OkStatus();
 }
 
@@ -135,6 +165,7 @@ absl::Status AuthServer::Impl::Init() {
   jd.logger = logger;
   jd.clock = clock;
   jd.backend = backend.get();
+  jd.tokens = tokens.get();  // null with SQLite: the backend's
   jd.audit = join_metrics.get();
   // Agent addresses stamped by an enlist-proxy (a urn:enlist:proxy: client
   // certificate from the cluster CA) are believed; nobody else's.
@@ -188,6 +219,8 @@ absl::Status AuthServer::Impl::Init() {
     ENLIST_ASSIGN_OR_RETURN(diag, DiagServer::Start(config.diag_addr, &registry, [this] {
                               absl::StatusOr<int64_t> r = backend->CurrentRevision();
                               if (!r.ok()) return r.status();
+                              // Not ready while joins are refused for a changed CA.
+                              if (ca_monitor != nullptr) ENLIST_RETURN_IF_ERROR(ca_monitor->Check());
                               absl::MutexLock l(&mu);
                               return stopped ? absl::UnavailableError("shutting down") : absl::OkStatus();
                             }));

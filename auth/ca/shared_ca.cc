@@ -95,4 +95,77 @@ absl::StatusOr<SharedCaOrigin> SyncSharedCa(storage::Backend& backend, const std
   return absl::UnavailableError("ca: shared CA: lost the create race but cannot read the winner's");
 }
 
+SharedCaMonitor::SharedCaMonitor(storage::Backend* backend, const ClusterCaFiles& issuing)
+    : backend_(backend), issuing_value_(EncodeSharedCa(issuing)), issuing_pin_(Pin(issuing)) {}
+
+SharedCaMonitor::~SharedCaMonitor() { watch_.reset(); }
+
+absl::Status SharedCaMonitor::Start(const storage::WatchFactory& watches) {
+  ENLIST_ASSIGN_OR_RETURN(
+      watch_, watches(kSharedCaKey, [this](const storage::WatchEvent& e) { OnEvent(e); }));
+  return absl::OkStatus();
+}
+
+bool SharedCaMonitor::WaitUntilWatching(absl::Duration timeout) {
+  return watch_ != nullptr && watch_->WaitUntilWatching(timeout);
+}
+
+void SharedCaMonitor::OnEvent(const storage::WatchEvent& e) {
+  absl::MutexLock l(&mu_);
+  switch (e.type) {
+    case storage::WatchEvent::Type::kReset:
+      // A snapshot follows; until it does the key counts as absent.
+      present_ = false;
+      value_.clear();
+      return;
+    case storage::WatchEvent::Type::kPut:
+      // The watch is on a prefix: "/ca/cluster" also matches "/ca/clusterX".
+      if (e.item.key != kSharedCaKey) return;
+      present_ = true;
+      value_ = e.item.value;
+      return;
+    case storage::WatchEvent::Type::kDelete:
+      if (e.item.key != kSharedCaKey) return;
+      present_ = false;
+      value_.clear();
+      return;
+  }
+}
+
+absl::Status SharedCaMonitor::Verdict(const std::string* value) const {
+  if (value == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ca: the cluster CA ", issuing_pin_, " this server issues from is no longer in storage (",
+        kSharedCaKey,
+        " was deleted); refusing joins until the server is restarted (it then stores its CA "
+        "again)"));
+  }
+  if (*value == issuing_value_) return absl::OkStatus();
+  absl::StatusOr<ClusterCaFiles> stored = DecodeSharedCa(*value);
+  if (!stored.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("ca: the cluster CA in storage (",
+                                                      kSharedCaKey, ") is unreadable: ",
+                                                      stored.status().message(), "; refusing joins"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "ca: the cluster CA in storage (", kSharedCaKey, ") is ", Pin(*stored), ", not ",
+      issuing_pin_, " this server issues from; refusing joins until the server is restarted"));
+}
+
+absl::Status SharedCaMonitor::Check() const {
+  if (watch_ != nullptr && watch_->watching()) {
+    absl::MutexLock l(&mu_);
+    return Verdict(present_ ? &value_ : nullptr);
+  }
+  // No established watch: never trust the last thing it said.
+  absl::StatusOr<storage::Item> item = backend_->Get(kSharedCaKey);
+  if (absl::IsNotFound(item.status())) return Verdict(nullptr);
+  if (!item.ok()) {
+    return absl::Status(item.status().code(),
+                        absl::StrCat("ca: checking the cluster CA in storage: ",
+                                     item.status().message()));
+  }
+  return Verdict(&item->value);
+}
+
 }  // namespace enlist::ca

@@ -343,10 +343,27 @@ absl::StatusOr<std::unique_ptr<EtcdWatcher>> EtcdBackend::Watch(absl::string_vie
                                                                 int64_t after_revision,
                                                                 EtcdWatcher::Callback on_event) {
   ENLIST_RETURN_IF_ERROR(internal::ValidateKey(kName, "watch", key_prefix));
+  if (after_revision < 0 && after_revision != kWatchSnapshot) {
+    return absl::InvalidArgumentError(absl::StrCat(internal::Context(kName, "watch", key_prefix),
+                                                   "negative revision ", after_revision));
+  }
   std::string key = EtcdKey(key_prefix);
   std::string end = PrefixEnd(key);
   return std::make_unique<EtcdWatcher>(client_.get(), std::move(key), std::move(end), prefix_,
                                        after_revision, std::move(on_event));
+}
+
+}  // namespace enlist::storage
+
+namespace enlist::storage {
+
+WatchFactory EtcdBackend::SnapshotWatchFactory() {
+  return [this](absl::string_view key_prefix,
+                WatchCallback on_event) -> absl::StatusOr<std::unique_ptr<storage::Watch>> {
+    ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<EtcdWatcher> w,
+                            Watch(key_prefix, kWatchSnapshot, std::move(on_event)));
+    return std::unique_ptr<storage::Watch>(std::move(w));
+  };
 }
 
 }  // namespace enlist::storage

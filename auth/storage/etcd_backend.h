@@ -80,12 +80,17 @@ class EtcdBackend final : public Backend {
 
   // Calls `on_event` for every change to keys starting with `key_prefix`
   // (a Backend key such as "/tokens/") after `after_revision` (0: from
-  // now), on the watcher's own thread, until the returned watcher is
-  // destroyed. Keys in events are Backend keys. kInvalidArgument for a bad
-  // prefix.
+  // now; kWatchSnapshot: a snapshot first and after every reconnection, see
+  // etcd_watcher.h), on the watcher's own thread, until the returned
+  // watcher is destroyed. Keys in events are Backend keys.
+  // kInvalidArgument for a bad prefix or revision.
   absl::StatusOr<std::unique_ptr<EtcdWatcher>> Watch(absl::string_view key_prefix,
                                                      int64_t after_revision,
                                                      EtcdWatcher::Callback on_event);
+
+  // Snapshot watches (kWatchSnapshot) on this backend, for caches
+  // (CachedTokenStore, ca::SharedCaMonitor). The backend outlives them.
+  WatchFactory SnapshotWatchFactory();
 
   // "etcd:<endpoint>,...<prefix>" for status pages.
   std::string Describe() const;

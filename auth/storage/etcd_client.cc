@@ -1,6 +1,7 @@
 #include "auth/storage/etcd_client.h"
 
 #include <algorithm>
+#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -75,6 +76,9 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(EtcdClientOptions
   if (tls.ca_file.empty() && !tls.cert_file.empty()) {
     return absl::InvalidArgumentError("etcd: tls: a client certificate needs ca_file");
   }
+  if (tls.ca_file.empty() && !tls.server_name.empty()) {
+    return absl::InvalidArgumentError("etcd: tls: server_name needs ca_file");
+  }
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (tls.ca_file.empty()) {
     creds = grpc::InsecureChannelCredentials();
@@ -103,6 +107,8 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(EtcdClientOptions
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    const std::string& server_name = client->options_.tls.server_name;
+    if (!server_name.empty()) args.SetSslTargetNameOverride(server_name);
     auto c = std::make_unique<EtcdConnection>();
     c->endpoint = e;
     c->channel = grpc::CreateCustomChannel(e, creds, args);
@@ -119,6 +125,21 @@ bool EtcdClient::Connect(EtcdConnection& c) const {
   if (state == GRPC_CHANNEL_READY) return true;
   return c.channel->WaitForConnected(
       absl::ToChronoTime(absl::Now() + options_.dial_timeout));
+}
+
+std::string EtcdClient::LastChannelError(EtcdConnection& c) const {
+  // A call on a channel in TRANSIENT_FAILURE fails at once with the reason
+  // of the last connection attempt (e.g. "certificate verify failed"); it
+  // only reads, so it is harmless should the channel connect meanwhile.
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(200)));
+  etcdserverpb::RangeRequest req;
+  req.set_key("/");
+  req.set_count_only(true);
+  etcdserverpb::RangeResponse resp;
+  grpc::Status s = c.kv->Range(&ctx, req, &resp);
+  if (s.ok()) return "connected late";
+  return s.error_message();
 }
 
 void EtcdClient::PrepareStreamContext(grpc::ClientContext* context) {
@@ -141,16 +162,24 @@ EtcdConnection* EtcdClient::NextForStream() {
   return connections_[start % n].get();
 }
 
+absl::Duration EtcdClient::Jittered(absl::Duration d) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> factor(0.5, 1.5);
+  return d * factor(rng);
+}
+
 absl::Status EtcdClient::Call(
     EtcdCallKind kind,
-    const std::function<grpc::Status(EtcdConnection&, grpc::ClientContext&)>& rpc) {
+    const std::function<grpc::Status(EtcdConnection&, grpc::ClientContext&)>& rpc,
+    int max_attempts) {
   const size_t n = connections_.size();
   absl::Duration backoff = options_.retry_backoff;
   std::string last_error;
   grpc::StatusCode last_code = grpc::StatusCode::UNAVAILABLE;
-  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+  const int attempts = max_attempts > 0 ? max_attempts : options_.max_attempts;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) {
-      absl::SleepFor(backoff);
+      absl::SleepFor(Jittered(backoff));
       backoff = std::min(backoff * 2, absl::Seconds(1));
     }
     const size_t index = preferred_.load() % n;
@@ -159,6 +188,9 @@ absl::Status EtcdClient::Call(
       // Never sent: any call may go to the next member.
       last_error = absl::StrCat(c.endpoint, ": cannot connect within ",
                                 absl::FormatDuration(options_.dial_timeout));
+      if (!options_.tls.ca_file.empty()) {
+        absl::StrAppend(&last_error, " over TLS: ", LastChannelError(c));
+      }
       last_code = grpc::StatusCode::UNAVAILABLE;
       Rotate(index);
       continue;

@@ -20,7 +20,7 @@
 namespace enlist::storage {
 
 // TLS towards etcd. All paths are PEM files; empty `ca_file` means plain
-// TCP (the other two must then be empty too).
+// TCP (the other fields must then be empty too).
 struct EtcdTlsOptions {
   // CA certificate(s) that signed the etcd members' server certificates.
   std::string ca_file;
@@ -28,6 +28,10 @@ struct EtcdTlsOptions {
   // or neither.
   std::string cert_file;
   std::string key_file;
+  // The name the members' certificates must carry, when it is not the
+  // endpoint's host (e.g. endpoints given as IPs, certificates for a DNS
+  // name). Empty: the endpoint's host.
+  std::string server_name;
 };
 
 // How to reach etcd.
@@ -80,9 +84,16 @@ class EtcdClient {
   // UNAUTHENTICATED -> kFailedPrecondition; NOT_FOUND, FAILED_PRECONDITION,
   // INVALID_ARGUMENT keep their code; anything else -> kUnavailable. The
   // message is "<endpoint>: <etcd's message>"; an ambiguous conditional write
-  // says "outcome unknown".
+  // says "outcome unknown"; a member that cannot be reached says "cannot
+  // connect" and, with TLS, the channel's last error (e.g. a certificate
+  // that does not verify). `max_attempts` > 0 overrides the options'.
   absl::Status Call(EtcdCallKind kind,
-                    const std::function<grpc::Status(EtcdConnection&, grpc::ClientContext&)>& rpc);
+                    const std::function<grpc::Status(EtcdConnection&, grpc::ClientContext&)>& rpc,
+                    int max_attempts = 0);
+
+  // `d` scaled by a random factor in [0.5, 1.5): retry pauses, so clients
+  // that failed together do not retry in step.
+  static absl::Duration Jittered(absl::Duration d);
 
   // Sets the deadline and metadata of a context for a long-running call
   // (a watch): no deadline, `hasleader` metadata.
@@ -99,6 +110,8 @@ class EtcdClient {
 
   // Waits up to dial_timeout for `c` to connect; false if it does not.
   bool Connect(EtcdConnection& c) const;
+  // Why `c` does not connect, as far as gRPC says (one failing probe).
+  std::string LastChannelError(EtcdConnection& c) const;
   // Moves the preference past `failed` (unless another thread already did).
   void Rotate(size_t failed);
 

@@ -1,6 +1,7 @@
 // A real etcd cluster for tests: N members of Debian's /usr/bin/etcd on
 // loopback ports the OS picked, data in a scratch directory, stopped (and
-// the data removed) when the object goes away. testonly.
+// the data removed) when the object goes away; optionally serving clients
+// over TLS only (with client-certificate auth). testonly.
 #ifndef ENLIST_AUTH_STORAGE_ETCD_TEST_CLUSTER_H_
 #define ENLIST_AUTH_STORAGE_ETCD_TEST_CLUSTER_H_
 
@@ -10,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/storage/etcd_client.h"
 #include "core/testing/subprocess.h"
 
 namespace enlist::storage {
@@ -25,6 +27,19 @@ struct EtcdTestClusterOptions {
   absl::Duration start_timeout = absl::Seconds(30);
   // The etcd binary; empty: $ENLIST_ETCD or /usr/bin/etcd.
   std::string etcd_binary;
+  // TLS for clients (peers stay on plain loopback HTTP). With `cert_file`
+  // set, members listen on https client URLs only (--cert-file, --key-file,
+  // --trusted-ca-file), and with `client_cert_auth` they refuse clients
+  // without a certificate issued by `trusted_ca_file`.
+  struct Tls {
+    std::string cert_file;
+    std::string key_file;
+    std::string trusted_ca_file;
+    bool client_cert_auth = true;
+  };
+  Tls tls;
+  // How the readiness probe connects (must match `tls`).
+  EtcdTlsOptions probe_tls;
 };
 
 class EtcdTestCluster {
@@ -40,6 +55,13 @@ class EtcdTestCluster {
   const std::vector<std::string>& endpoints() const { return endpoints_; }
   // Kills member `i` at once (SIGKILL), as a crash would, and waits for it.
   void Kill(int i);
+  // Starts killed member `i` again on its ports and data, and waits until it
+  // serves. kUnavailable when it does not.
+  absl::Status Restart(int i);
+  // Compacts the key-value history up to `revision` (etcdctl compact
+  // --physical): watches starting before it are cancelled with
+  // compact_revision set. kUnavailable when etcdctl fails.
+  absl::Status Compact(int64_t revision);
   // The endpoints of members not killed.
   std::vector<std::string> LiveEndpoints() const;
   // Member `i`'s log so far.
@@ -47,8 +69,14 @@ class EtcdTestCluster {
 
  private:
   EtcdTestCluster() = default;
+  // Waits until the member at endpoint `i` answers a read.
+  absl::Status WaitServing(int i);
+
+  EtcdTestClusterOptions options_;
   std::string dir_;
   std::vector<std::string> endpoints_;
+  // Each member's command line, for Restart.
+  std::vector<std::vector<std::string>> argv_;
   // Null once killed.
   std::vector<std::unique_ptr<testing::Subprocess>> members_;
 };

@@ -62,6 +62,11 @@ class BackendTokenStore final : public token::TokenStore {
   absl::Status DeleteToken(absl::string_view name) override;
   absl::StatusOr<std::vector<token::StoredToken>> ListTokens() const override;
 
+  // Parses a stored `/tokens/<name>` item (e.g. one a watch delivered) as
+  // GetToken would: kDataLoss when it does not parse or does not hold
+  // exactly the token its key names.
+  absl::StatusOr<token::StoredToken> DecodeItem(const Item& item) const { return Decode(item, ""); }
+
  private:
   // Parses the stored `item` back into a token named `name` (if not empty).
   absl::StatusOr<token::StoredToken> Decode(const Item& item, absl::string_view name) const;
