@@ -1,17 +1,22 @@
 // The etcd backend against real etcd clusters: the Backend conformance
 // suite (a fresh 3-member cluster per test location, because the suite
-// expects a never-written backend at revision 0) and etcd-specific
-// behaviour: leases, watches, failover when a member dies, option errors.
+// expects a never-written backend at revision 0), once over plain TCP and
+// once over TLS with a client certificate, and etcd-specific behaviour:
+// leases, watches (snapshots, compaction), failover when a member dies, TLS
+// failures, option errors.
 #include "auth/storage/etcd_backend.h"
 
 #include <map>
+#include <optional>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/storage/backend_conformance.h"
 #include "auth/storage/backend_testing.h"
 #include "auth/storage/etcd_test_cluster.h"
+#include "auth/storage/etcd_test_pki.h"
 #include "core/testing/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -27,6 +32,7 @@ struct ClusterSlot {
   absl::Mutex mu;
   std::string location;
   std::unique_ptr<EtcdTestCluster> cluster;
+  EtcdTlsOptions tls;
 };
 
 ClusterSlot& Slot() {
@@ -34,34 +40,62 @@ ClusterSlot& Slot() {
   return *slot;
 }
 
+// Client TLS options for `pki`'s CA and client certificate.
+EtcdTlsOptions ClientTls(const EtcdTestPki& pki) {
+  EtcdTlsOptions tls;
+  tls.ca_file = pki.ca_file;
+  tls.cert_file = pki.client_cert_file;
+  tls.key_file = pki.client_key_file;
+  return tls;
+}
+
+// A cluster; with `pki`, serving clients over TLS only and requiring a
+// client certificate from pki's CA.
 absl::StatusOr<std::unique_ptr<EtcdTestCluster>> StartCluster(const std::string& dir,
-                                                              int members = 3) {
+                                                              int members = 3,
+                                                              const EtcdTestPki* pki = nullptr) {
   EtcdTestClusterOptions o;
   o.members = members;
   o.dir = dir;
+  if (pki != nullptr) {
+    o.tls.cert_file = pki->server_cert_file;
+    o.tls.key_file = pki->server_key_file;
+    o.tls.trusted_ca_file = pki->ca_file;
+    o.tls.client_cert_auth = true;
+    o.probe_tls = ClientTls(*pki);
+  }
   return EtcdTestCluster::Start(o);
 }
 
-BackendFactory EtcdFactory() {
+BackendFactory EtcdFactory(bool tls) {
   BackendFactory f;
-  f.name = "Etcd";
+  f.name = tls ? "EtcdTls" : "Etcd";
   // The same location is the same cluster and prefix: data and revisions
   // survive reopening, and two instances share state.
   f.persistent = true;
   f.clock_controls_expiry = false;
-  f.open = [](const std::string& location,
-              const Clock* clock) -> absl::StatusOr<std::unique_ptr<Backend>> {
+  f.open = [tls](const std::string& location,
+                 const Clock* clock) -> absl::StatusOr<std::unique_ptr<Backend>> {
     ClusterSlot& slot = Slot();
     absl::MutexLock l(&slot.mu);
     if (slot.location != location) {
       slot.cluster.reset();
-      absl::StatusOr<std::unique_ptr<EtcdTestCluster>> c = StartCluster(location + "/etcd");
+      std::optional<EtcdTestPki> pki;
+      if (tls) {
+        absl::StatusOr<EtcdTestPki> p = WriteEtcdTestPki(location + "/pki");
+        if (!p.ok()) return p.status();
+        pki = *p;
+      }
+      absl::StatusOr<std::unique_ptr<EtcdTestCluster>> c =
+          StartCluster(location + "/etcd", 3, pki.has_value() ? &*pki : nullptr);
       if (!c.ok()) return c.status();
       slot.cluster = *std::move(c);
       slot.location = location;
+      slot.tls = pki.has_value() ? ClientTls(*pki) : EtcdTlsOptions{};
     }
     EtcdOptions o;
     o.client.endpoints = slot.cluster->endpoints();
+    o.client.tls = slot.tls;
     o.clock = clock;
     absl::StatusOr<std::unique_ptr<EtcdBackend>> b = EtcdBackend::Open(o);
     if (!b.ok()) return b.status();
@@ -70,7 +104,10 @@ BackendFactory EtcdFactory() {
   return f;
 }
 
-INSTANTIATE_TEST_SUITE_P(Etcd, BackendConformanceTest, ::testing::Values(EtcdFactory()),
+// The whole suite over plain TCP and over TLS with a client certificate
+// (etcd started with --client-cert-auth).
+INSTANTIATE_TEST_SUITE_P(Etcd, BackendConformanceTest,
+                         ::testing::Values(EtcdFactory(false), EtcdFactory(true)),
                          BackendFactoryName);
 
 // etcd-specific tests share one cluster per test.
@@ -216,6 +253,8 @@ TEST(EtcdOptionsTest, BadOptionsAreInvalidArguments) {
          o.client.tls.cert_file = "/y";
          o.client.tls.key_file = "/z";
        }, "a client certificate needs ca_file"},
+      {"server name without ca", [](EtcdOptions& o) { o.client.tls.server_name = "etcd"; },
+       "server_name needs ca_file"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -230,6 +269,178 @@ TEST(EtcdOptionsTest, BadOptionsAreInvalidArguments) {
   missing.client.endpoints = {"127.0.0.1:2379"};
   missing.client.tls.ca_file = "/nonexistent/ca.pem";
   EXPECT_EQ(EtcdBackend::Open(missing).status().code(), absl::StatusCode::kNotFound);
+}
+
+
+// Records a watch's events as "reset", "put <key>=<value>", "delete <key>".
+class EventLog {
+ public:
+  WatchCallback Callback() {
+    return [this](const WatchEvent& e) {
+      absl::MutexLock l(&mu_);
+      switch (e.type) {
+        case WatchEvent::Type::kReset:
+          events_.push_back("reset");
+          break;
+        case WatchEvent::Type::kPut:
+          events_.push_back(absl::StrCat("put ", e.item.key, "=", e.item.value));
+          break;
+        case WatchEvent::Type::kDelete:
+          events_.push_back(absl::StrCat("delete ", e.item.key));
+          break;
+      }
+    };
+  }
+  // Waits until at least `n` events arrived; returns them all.
+  std::vector<std::string> WaitFor(size_t n) {
+    absl::MutexLock l(&mu_);
+    auto enough = [&] { return events_.size() >= n; };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(15));
+    return events_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> events_;
+};
+
+TEST_F(EtcdBackendTest, WatchFromACompactedRevisionReportsResetThenFollowsFromNow) {
+  auto b = Open();
+  ASSERT_NE(b, nullptr);
+  auto r1 = b->Put(MakeItem("/tokens/a", "1"));
+  ASSERT_TRUE(r1.ok()) << r1.status();
+  ASSERT_TRUE(b->Put(MakeItem("/tokens/b", "2")).ok());
+  auto r3 = b->Put(MakeItem("/tokens/b", "3"));
+  ASSERT_TRUE(r3.ok()) << r3.status();
+  // Revisions before r3 are gone.
+  ASSERT_TRUE(cluster_->Compact(*r3).ok());
+  EventLog log;
+  // Resuming after r1 needs r1+1, which compaction removed.
+  auto w = b->Watch("/tokens/", *r1, log.Callback());
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_THAT(log.WaitFor(1), ::testing::ElementsAre("reset"));
+  ASSERT_TRUE((*w)->WaitUntilWatching(absl::Seconds(10)));
+  ASSERT_TRUE(b->Put(MakeItem("/tokens/c", "4")).ok());
+  EXPECT_THAT(log.WaitFor(2), ::testing::ElementsAre("reset", "put /tokens/c=4"));
+}
+
+TEST_F(EtcdBackendTest, SnapshotWatchDeliversEveryKeyInPagesThenChanges) {
+  auto b = Open();
+  ASSERT_NE(b, nullptr);
+  // More keys than one snapshot page (256).
+  constexpr int kKeys = 300;
+  std::vector<std::string> expected = {"reset"};
+  for (int i = 0; i < kKeys; ++i) {
+    std::string key = absl::StrFormat("/tokens/t%03d", i);
+    ASSERT_TRUE(b->Put(MakeItem(key, absl::StrCat(i))).ok());
+    expected.push_back(absl::StrCat("put ", key, "=", i));
+  }
+  ASSERT_TRUE(b->Put(MakeItem("/hosts/h", "outside the prefix")).ok());
+  EventLog log;
+  auto w = b->Watch("/tokens/", kWatchSnapshot, log.Callback());
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_TRUE((*w)->WaitUntilWatching(absl::Seconds(10)));
+  // watching() only once the whole snapshot was delivered.
+  EXPECT_EQ(log.WaitFor(0), expected);
+  ASSERT_TRUE(b->Delete("/tokens/t007").ok());
+  expected.push_back("delete /tokens/t007");
+  EXPECT_EQ(log.WaitFor(expected.size()), expected);
+  EXPECT_EQ((*w)->connections(), 1);
+}
+
+TEST_F(EtcdBackendTest, WatchRevisionMustNotBeNegative) {
+  auto b = Open();
+  ASSERT_NE(b, nullptr);
+  ENLIST_EXPECT_STATUS(b->Watch("/tokens/", -7, [](const WatchEvent&) {}).status(),
+                       absl::StatusCode::kInvalidArgument, "negative revision -7");
+}
+
+// etcd serving clients over TLS only, with --client-cert-auth.
+class EtcdTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string dir = MakeTestDir("etcd-tls");
+    auto pki = WriteEtcdTestPki(dir + "/pki");
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    pki_ = *pki;
+    auto c = StartCluster(dir + "/etcd", 1, &pki_);
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = *std::move(c);
+  }
+
+  EtcdOptions Options(const EtcdTlsOptions& tls) const {
+    EtcdOptions o;
+    o.client.endpoints = cluster_->endpoints();
+    o.client.tls = tls;
+    o.client.dial_timeout = absl::Milliseconds(500);
+    o.client.max_attempts = 1;
+    return o;
+  }
+
+  EtcdTestPki pki_;
+  std::unique_ptr<EtcdTestCluster> cluster_;
+};
+
+TEST_F(EtcdTlsTest, ClientCertificateAndServerNameOverrideWork) {
+  for (const std::string server_name : {"", kEtcdTestServerName}) {
+    SCOPED_TRACE(server_name);
+    EtcdTlsOptions tls = ClientTls(pki_);
+    tls.server_name = server_name;
+    auto b = EtcdBackend::Open(Options(tls));
+    ASSERT_TRUE(b.ok()) << b.status();
+    Item item;
+    item.key = "/tokens/x";
+    item.value = server_name;
+    ASSERT_TRUE((*b)->Put(item).ok());
+    auto got = (*b)->Get("/tokens/x");
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->value, server_name);
+    // Watches use the same TLS channel.
+    EventLog log;
+    auto w = (*b)->Watch("/tokens/", kWatchSnapshot, log.Callback());
+    ASSERT_TRUE(w.ok());
+    EXPECT_TRUE((*w)->WaitUntilWatching(absl::Seconds(10)));
+    EXPECT_THAT(log.WaitFor(2), ::testing::Contains(absl::StrCat("put /tokens/x=", server_name)));
+  }
+}
+
+TEST_F(EtcdTlsTest, TlsMisconfigurationsAreUnavailableNamingTheEndpoint) {
+  struct Case {
+    const char* name;
+    std::function<void(EtcdTlsOptions&)> edit;
+    std::string substr;
+  };
+  const Case cases[] = {
+      {"wrong ca", [&](EtcdTlsOptions& t) { t.ca_file = pki_.other_ca_file; },
+       "over TLS: failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1"},
+      {"wrong ca says why", [&](EtcdTlsOptions& t) { t.ca_file = pki_.other_ca_file; },
+       "certificate verify failed"},
+      {"wrong server name", [](EtcdTlsOptions& t) { t.server_name = "other.enlist.test"; },
+       "other.enlist.test is not in peer certificate"},
+      {"no client certificate",
+       [](EtcdTlsOptions& t) {
+         t.cert_file.clear();
+         t.key_file.clear();
+       },
+       "over TLS: "},
+      {"client certificate from another ca",
+       [&](EtcdTlsOptions& t) {
+         t.cert_file = pki_.other_client_cert_file;
+         t.key_file = pki_.other_client_key_file;
+       },
+       "over TLS: "},
+      {"plain tcp", [](EtcdTlsOptions& t) { t = EtcdTlsOptions{}; }, "cannot connect within 500ms"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EtcdTlsOptions tls = ClientTls(pki_);
+    c.edit(tls);
+    absl::Status s = EtcdBackend::Open(Options(tls)).status();
+    ENLIST_EXPECT_STATUS(s, absl::StatusCode::kUnavailable,
+                         absl::StrCat("storage: etcd: current revision /: ",
+                                      cluster_->endpoints()[0], ": "));
+    EXPECT_THAT(std::string(s.message()), HasSubstr(c.substr));
+  }
 }
 
 }  // namespace
