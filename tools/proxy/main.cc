@@ -12,6 +12,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "core/log/logger.h"
 #include "core/util/cli_args.h"
 #include "core/util/file.h"
@@ -24,6 +25,14 @@ ABSL_FLAG(std::string, auth_servers, "", "comma-separated host:port of the auth 
 ABSL_FLAG(std::string, identity_dir, "",
           "directory with proxy.crt, proxy.key and ca.crt (an auth server's <data_dir>/proxy)");
 ABSL_FLAG(std::string, log_format, "text", "text or json");
+ABSL_FLAG(int, max_streams, 10000, "join streams open at once; more are refused (RESOURCE_EXHAUSTED)");
+ABSL_FLAG(absl::Duration, max_stream_duration, absl::Seconds(60),
+          "longest life of one join stream (the agent's own deadline may be shorter)");
+ABSL_FLAG(int, max_message_bytes, 256 * 1024, "largest message accepted from an agent or auth server");
+ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(2),
+          "longest wait between looks at a quiet upstream's connection");
+ABSL_FLAG(absl::Duration, max_backoff, absl::Seconds(2),
+          "cap of the reconnect backoff (from 100ms, x1.6, +-20% jitter) to a down auth server");
 
 namespace {
 
@@ -47,6 +56,16 @@ int main(int argc, char** argv) {
   const std::string dir = absl::GetFlag(FLAGS_identity_dir);
   if (dir.empty()) return Fail("--identity-dir is required");
   enlist::proxy::UpstreamPoolOptions po;
+  po.health_interval = absl::GetFlag(FLAGS_health_interval);
+  po.max_backoff = absl::GetFlag(FLAGS_max_backoff);
+  po.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  enlist::proxy::JoinProxyOptions jo;
+  jo.max_streams = absl::GetFlag(FLAGS_max_streams);
+  jo.max_stream_duration = absl::GetFlag(FLAGS_max_stream_duration);
+  jo.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (jo.max_streams <= 0 || jo.max_stream_duration <= absl::ZeroDuration()) {
+    return Fail("--max-streams and --max-stream-duration must be positive");
+  }
   for (absl::string_view a : absl::StrSplit(absl::GetFlag(FLAGS_auth_servers), ',', absl::SkipEmpty())) {
     po.addresses.emplace_back(a);
   }
@@ -67,21 +86,11 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<enlist::proxy::UpstreamPool>> pool =
       enlist::proxy::UpstreamPool::Create(po);
   if (!pool.ok()) return Fail(std::string(pool.status().message()));
-  enlist::proxy::JoinProxyService service(pool->get());
-
-  // Agents join without a client certificate; the proxy's chain ends with
-  // the cluster CA so they can check their pin.
-  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-  ssl.pem_key_cert_pairs.push_back({po.key_pem, po.cert_pem});
+  enlist::proxy::JoinProxyService service(pool->get(), &logger, jo);
   int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen_addr), grpc::SslServerCredentials(ssl), &port);
-  builder.SetMaxReceiveMessageSize(256 * 1024);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    return Fail(absl::StrCat("listen ", absl::GetFlag(FLAGS_listen_addr), ": cannot bind"));
-  }
+  absl::StatusOr<std::unique_ptr<grpc::Server>> server = enlist::proxy::StartJoinProxyServer(
+      absl::GetFlag(FLAGS_listen_addr), po.cert_pem, po.key_pem, &service, &port);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
   std::string host = absl::GetFlag(FLAGS_listen_addr);
   host = host.substr(0, host.rfind(':'));
   logger.Info("Proxy started", {{"listen_addr", absl::StrCat(host, ":", port)},
@@ -89,10 +98,11 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop, &sig);
   logger.Info("Shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  server->Wait();
+  (*server)->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  (*server)->Wait();
   logger.Info("Proxy stopped",
               {{"forwarded", absl::StrCat(service.forwarded())},
-               {"unavailable", absl::StrCat(service.unavailable())}});
+               {"unavailable", absl::StrCat(service.unavailable())},
+               {"refused", absl::StrCat(service.refused())}});
   return 0;
 }

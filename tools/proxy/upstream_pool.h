@@ -26,45 +26,64 @@ struct UpstreamPoolOptions {
   std::string ca_pem;
   std::string cert_pem;
   std::string key_pem;
-  // How often unhealthy upstreams are probed again.
+  // Longest time the health checker waits for a connectivity change before
+  // it looks again. A change (connection lost, handshake done) is seen at
+  // once; this only bounds how stale a quiet upstream's state can be.
   absl::Duration health_interval = absl::Seconds(2);
-  // Longest wait for one upstream's connection when picking.
-  absl::Duration connect_timeout = absl::Seconds(2);
+  // Reconnect backoff of a down upstream: gRPC's exponential backoff
+  // (x1.6 per failure, +-20% jitter) from `min_backoff`, capped at
+  // `max_backoff`. New streams never wait for a down upstream: they fail
+  // over on its first error.
+  absl::Duration min_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(2);
+  // Largest message accepted from or sent to an auth server.
+  int max_message_bytes = 256 * 1024;
 };
 
-// One auth server.
+// One auth server. `address` and `channel` never change after Create.
 struct Upstream {
   std::string address;
   std::shared_ptr<grpc::Channel> channel;
   std::atomic<bool> healthy{false};
 };
 
-// Thread-safe.
+// The upstream channels and their health. Thread-safe.
 class UpstreamPool {
  public:
-  // Creates the channels and starts the health checker. kInvalidArgument
-  // without addresses or TLS material.
+  // Creates the channels (asking each to connect) and starts the health
+  // checker. kInvalidArgument without addresses or TLS material.
   static absl::StatusOr<std::unique_ptr<UpstreamPool>> Create(UpstreamPoolOptions options);
-  // Stops the health checker.
+  // Stops the health checker (waits for at most health_interval).
   ~UpstreamPool();
 
   // Upstreams in the order a new stream should try them: healthy ones first
-  // (rotating, so streams spread), then the rest.
+  // (rotating, so streams spread), then the rest (their state may be stale:
+  // a stream tries them rather than fail while one might answer).
   std::vector<Upstream*> Candidates();
-  // Waits up to connect_timeout for `u` to be connected; records the result.
-  bool Connect(Upstream& u);
+  // Records that a stream could not be started on `u` (it stays last in
+  // Candidates until its channel is seen READY again).
+  void MarkDown(Upstream* u);
   // Number of upstreams currently healthy.
   int healthy_count() const;
+  // Waits until exactly `n` upstreams are healthy; false after `timeout`.
+  bool AwaitHealthyCount(int n, absl::Duration timeout);
 
  private:
-  explicit UpstreamPool(UpstreamPoolOptions options) : options_(std::move(options)) {}
+  explicit UpstreamPool(absl::Duration health_interval) : health_interval_(health_interval) {}
+  // Looks at `u`'s channel (asking it to connect when idle), records its
+  // health and arms the next watch. Returns false once stopping.
+  bool Watch(Upstream* u) ABSL_LOCKS_EXCLUDED(mu_);
   void HealthLoop();
+  void SetHealthyLocked(Upstream* u, bool healthy) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  UpstreamPoolOptions options_;
+  const absl::Duration health_interval_;
   std::vector<std::unique_ptr<Upstream>> upstreams_;
   std::atomic<size_t> rotation_{0};
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
+  int healthy_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Connectivity watches (NotifyOnStateChange), one armed per upstream.
+  grpc::CompletionQueue cq_;
   std::thread health_;
 };
 
