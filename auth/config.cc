@@ -76,12 +76,16 @@ absl::StatusOr<StorageConfig> ParseStorage(const YamlNode& node) {
     }
   }
   if (tls.has_value()) {
-    ENLIST_RETURN_IF_ERROR(tls->CheckFields({"ca_file", "cert_file", "key_file"}));
+    if (!tls->IsMap()) return tls->Invalid("expected a mapping");
+    ENLIST_RETURN_IF_ERROR(tls->CheckFields({"ca_file", "cert_file", "key_file", "server_name"}));
     ENLIST_ASSIGN_OR_RETURN(auto files, tls->Entries());
     for (auto& [k, v] : files) {
-      ENLIST_ASSIGN_OR_RETURN(std::string path, v.AsString());
-      if (path.empty()) return v.Invalid("must not be empty");
-      (k == "ca_file" ? s.tls_ca_file : k == "cert_file" ? s.tls_cert_file : s.tls_key_file) = path;
+      ENLIST_ASSIGN_OR_RETURN(std::string text, v.AsString());
+      if (text.empty()) return v.Invalid("must not be empty");
+      (k == "ca_file"     ? s.tls_ca_file
+       : k == "cert_file" ? s.tls_cert_file
+       : k == "key_file"  ? s.tls_key_file
+                          : s.tls_server_name) = text;
     }
     if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
       return tls->Invalid("cert_file and key_file go together");

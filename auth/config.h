@@ -19,7 +19,7 @@
 //     type: etcd                       # several auth servers on one etcd v3
 //     endpoints: [10.0.0.1:2379, 10.0.0.2:2379]
 //     prefix: /enlist                  # default; one cluster per prefix
-//     tls: {ca_file: ..., cert_file: ..., key_file: ...}
+//     tls: {ca_file: ..., cert_file: ..., key_file: ..., server_name: ...}
 //   methods:                           # per-method settings; a listed
 //     token: {}                        # method is enabled (default: all)
 //     azure: {...}                     # see docs/azure.md
@@ -47,13 +47,16 @@ struct StorageConfig {
   };
   Type type = Type::kSqlite;
   // etcd only: "host:port" client endpoints (at least one), the key prefix
-  // (starts with '/', no trailing '/'), and TLS files (empty ca_file: plain
-  // TCP; cert_file and key_file go together).
+  // (starts with '/', no trailing '/'), and TLS: PEM files (empty ca_file:
+  // plain TCP; cert_file and key_file go together, for etcd's
+  // --client-cert-auth) and the name the members' certificates carry when
+  // it is not the endpoints' host (tls_server_name; empty: the host).
   std::vector<std::string> endpoints;
   std::string prefix = "/enlist";
   std::string tls_ca_file;
   std::string tls_cert_file;
   std::string tls_key_file;
+  std::string tls_server_name;
 };
 
 struct AuthConfig {

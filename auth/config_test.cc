@@ -72,7 +72,8 @@ storage:
   type: etcd
   endpoints: [10.0.0.1:2379, "etcd.example.com:2379"]
   prefix: /prod/enlist
-  tls: {ca_file: /etc/enlist/etcd-ca.pem, cert_file: /etc/enlist/etcd.crt, key_file: /etc/enlist/etcd.key}
+  tls: {ca_file: /etc/enlist/etcd-ca.pem, cert_file: /etc/enlist/etcd.crt, key_file: /etc/enlist/etcd.key,
+        server_name: etcd.internal}
 )", "auth.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->storage.type, StorageConfig::Type::kEtcd);
@@ -82,10 +83,12 @@ storage:
   EXPECT_EQ(c->storage.tls_ca_file, "/etc/enlist/etcd-ca.pem");
   EXPECT_EQ(c->storage.tls_cert_file, "/etc/enlist/etcd.crt");
   EXPECT_EQ(c->storage.tls_key_file, "/etc/enlist/etcd.key");
+  EXPECT_EQ(c->storage.tls_server_name, "etcd.internal");
   auto plain = ParseAuthConfig("version: v1\nstorage: {type: etcd, endpoints: [a:1]}\n", "x");
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_EQ(plain->storage.prefix, "/enlist");
   EXPECT_TRUE(plain->storage.tls_ca_file.empty());
+  EXPECT_TRUE(plain->storage.tls_server_name.empty());
 }
 
 TEST(AuthConfigTest, RejectsBadStorage) {
@@ -104,6 +107,11 @@ TEST(AuthConfigTest, RejectsBadStorage) {
       {"storage: {type: etcd, endpoints: [a:1], tls: {ca_file: c, cert_file: x}}", "storage.tls: cert_file and key_file go together"},
       {"storage: {type: etcd, endpoints: [a:1], tls: {cert_file: x, key_file: y}}", "storage.tls: ca_file: required with tls"},
       {"storage: {type: etcd, endpoints: [a:1], tls: {ca: c}}", "storage.tls.ca: unknown field"},
+      {"storage: {type: etcd, endpoints: [a:1], tls: {ca_file: c, server_name: \"\"}}",
+       "storage.tls.server_name: must not be empty"},
+      {"storage: {type: etcd, endpoints: [a:1], tls: {server_name: etcd}}",
+       "storage.tls: ca_file: required with tls"},
+      {"storage: {type: etcd, endpoints: [a:1], tls: on}", "storage.tls: expected a mapping"},
       {"storage: {type: sqlite, endpoints: [a:1]}", "storage.endpoints: only for storage type etcd"},
       {"storage: {endpoints: [a:1]}", "only for storage type etcd"},
       {"storage: {type: etcd, endpoints: [a:1], user: x}", "storage.user: unknown field"},

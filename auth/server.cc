@@ -108,6 +108,7 @@ absl::Status AuthServer::Impl::OpenStorage() {
   eo.client.tls.ca_file = config.storage.tls_ca_file;
   eo.client.tls.cert_file = config.storage.tls_cert_file;
   eo.client.tls.key_file = config.storage.tls_key_file;
+  eo.client.tls.server_name = config.storage.tls_server_name;
   eo.prefix = config.storage.prefix;
   eo.clock = clock;
   ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<storage::EtcdBackend> etcd, storage::EtcdBackend::Open(eo));
