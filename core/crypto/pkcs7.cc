@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/crypto/cert.h"
 #include "core/crypto/digest.h"
+#include "core/crypto/rsa_pkcs1.h"
 #include "core/der/der.h"
 #include "core/util/status_macros.h"
 
@@ -211,9 +212,18 @@ absl::Status VerifySignature(X509* signer, const SignatureAlgorithm& sig_alg,
   if (sig_alg.kind == KeyKind::kEc && type != EVP_PKEY_EC) {
     return Malformed("signer info", "ecdsa signature algorithm but signer key is not ec");
   }
+  if (sig_alg.kind == KeyKind::kRsa) {
+    // PKCS#1 v1.5 (RFC 8017 8.2), as EVP's default RSA padding would be.
+    RsaPkcs1Hash hash = RsaPkcs1Hash::kSha256;
+    if (digest == DigestAlgorithm::kSha384) hash = RsaPkcs1Hash::kSha384;
+    if (digest == DigestAlgorithm::kSha512) hash = RsaPkcs1Hash::kSha512;
+    if (!VerifyRsaPkcs1(key.get(), hash, signed_bytes, signature)) {
+      return absl::UnauthenticatedError("pkcs7: signature: verification failed");
+    }
+    return absl::OkStatus();
+  }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx == nullptr) return absl::InternalError("pkcs7: out of memory");
-  // For RSA keys EVP defaults to PKCS#1 v1.5 padding (RFC 8017 8.2).
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, Md(digest), nullptr, key.get()) != 1) {
     ERR_clear_error();
     return absl::InternalError("pkcs7: signature: cannot initialise verification");

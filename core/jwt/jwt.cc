@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/crypto/ptr.h"
+#include "core/crypto/rsa_pkcs1.h"
 #include "core/encoding/base64.h"
 #include "core/util/status_macros.h"
 
@@ -156,8 +157,9 @@ bool VerifySignature(Algorithm alg, const Jwk& key, absl::string_view signing_in
     sig = der;
   } else {
     if (key.type != KeyType::kRsa) return false;
-    // RFC 8017 §8.2.2 step 1: the signature is exactly k bytes.
-    if (signature.size() != static_cast<size_t>(EVP_PKEY_size(key.key.get()))) return false;
+    // RS256 (RFC 7518 §3.3); checks the length rule of RFC 8017 §8.2.2 too.
+    return crypto::VerifyRsaPkcs1(key.key.get(), crypto::RsaPkcs1Hash::kSha256, signing_input,
+                                  signature);
   }
   crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx == nullptr) return false;
