@@ -10,6 +10,7 @@
 #endif
 
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -42,7 +43,21 @@ struct TokenAccess {
     t.claims_ = std::move(d.claims);
     t.alg_ = std::move(d.alg);
     t.kid_ = std::move(d.kid);
+    if constexpr (std::is_same_v<T, UnverifiedJwt>) {
+      t.signing_input_ = std::move(d.signing_input);
+      t.signature_ = std::move(d.signature);
+    }
     return t;
+  }
+  static Decoded Take(UnverifiedJwt t) {
+    Decoded d;
+    d.header = std::move(t.header_);
+    d.claims = std::move(t.claims_);
+    d.alg = std::move(t.alg_);
+    d.kid = std::move(t.kid_);
+    d.signing_input = std::move(t.signing_input_);
+    d.signature = std::move(t.signature_);
+    return d;
   }
 };
 
@@ -245,12 +260,11 @@ absl::StatusOr<UnverifiedJwt> DecodeUnverified(absl::string_view token,
   return internal::TokenAccess::Make<UnverifiedJwt>(std::move(d));
 }
 
-absl::StatusOr<VerifiedJwt> Verify(absl::string_view token, KeyResolver& keys,
-                                   const VerifyOptions& options, absl::Time now) {
-  if (options.allowed_algorithms.empty()) {
-    return absl::InvalidArgumentError("jwt: no allowed algorithms configured");
-  }
-  ENLIST_ASSIGN_OR_RETURN(Decoded d, DecodeToken(token, options.limits));
+namespace {
+
+// Verify's checks after decoding.
+absl::StatusOr<VerifiedJwt> VerifyDecoded(Decoded d, KeyResolver& keys,
+                                          const VerifyOptions& options, absl::Time now) {
 
   // RFC 8725 §3.1: the algorithm is checked against what the caller allows,
   // never chosen by the token. Only RS256/ES256 exist in our code.
@@ -304,6 +318,25 @@ absl::StatusOr<VerifiedJwt> Verify(absl::string_view token, KeyResolver& keys,
         "jwt: token issued in the future: iat ", Rfc3339(*iat), ", now ", Rfc3339(now)));
   }
   return jwt;
+}
+
+}  // namespace
+
+absl::StatusOr<VerifiedJwt> Verify(absl::string_view token, KeyResolver& keys,
+                                   const VerifyOptions& options, absl::Time now) {
+  if (options.allowed_algorithms.empty()) {
+    return absl::InvalidArgumentError("jwt: no allowed algorithms configured");
+  }
+  ENLIST_ASSIGN_OR_RETURN(Decoded d, DecodeToken(token, options.limits));
+  return VerifyDecoded(std::move(d), keys, options, now);
+}
+
+absl::StatusOr<VerifiedJwt> Verify(UnverifiedJwt token, KeyResolver& keys,
+                                   const VerifyOptions& options, absl::Time now) {
+  if (options.allowed_algorithms.empty()) {
+    return absl::InvalidArgumentError("jwt: no allowed algorithms configured");
+  }
+  return VerifyDecoded(internal::TokenAccess::Take(std::move(token)), keys, options, now);
 }
 
 }  // namespace enlist::jwt

@@ -107,6 +107,9 @@ class UnverifiedJwt : public JwtContents {
  private:
   UnverifiedJwt() = default;
   friend struct internal::TokenAccess;
+  // What Verify(UnverifiedJwt, ...) checks the signature over.
+  std::string signing_input_;
+  std::string signature_;
 };
 
 // Decodes a compact JWS: size cap, exactly three segments, strict
@@ -133,6 +136,13 @@ absl::StatusOr<UnverifiedJwt> DecodeUnverified(absl::string_view token,
 //   kUnavailable       the resolver could not obtain keys
 // Thread-safe (as thread-safe as `keys`).
 absl::StatusOr<VerifiedJwt> Verify(absl::string_view token, KeyResolver& keys,
+                                   const VerifyOptions& options, absl::Time now);
+
+// The same checks for a token DecodeUnverified already decoded (e.g. to read
+// the tenant that picks `keys`), without decoding it a second time. The
+// decoding limits are those DecodeUnverified was given; `options.limits` is
+// not consulted. Errors as above, minus the malformed-token ones.
+absl::StatusOr<VerifiedJwt> Verify(UnverifiedJwt token, KeyResolver& keys,
                                    const VerifyOptions& options, absl::Time now);
 
 // Verifies one signature over `signing_input` with `key` and `alg`: true

@@ -175,6 +175,15 @@ TEST_P(JwtRejectTest, Rejects) {
   absl::StatusOr<VerifiedJwt> jwt = VerifyWithTestKeys(token, c.options);
   ASSERT_FALSE(jwt.ok());
   EXPECT_EQ(jwt.status().code(), c.code) << jwt.status();
+  // A token decoded first (to route it) fails the same way, and one that
+  // does not decode fails there with Verify's error.
+  absl::StatusOr<UnverifiedJwt> decoded = DecodeUnverified(token, c.options.limits);
+  if (decoded.ok()) {
+    StaticKeyResolver resolver(TestKeys().jwks);
+    EXPECT_EQ(Verify(*std::move(decoded), resolver, c.options, kNow).status(), jwt.status());
+  } else if (!c.options.allowed_algorithms.empty()) {
+    EXPECT_EQ(decoded.status(), jwt.status());
+  }
   EXPECT_NE(std::string(jwt.status().message()).find(c.message), std::string::npos)
       << jwt.status();
   // Never leak the token or a segment of it.
@@ -391,6 +400,22 @@ TEST_F(RealEntraTokenTest, VerifiesInsideItsValidity) {
             "/subscriptions/2b0942f3-9bca-484b-a508-abdae2db5e64/resourcegroups/northpole-rg1/"
             "providers/Microsoft.Compute/virtualMachines/ssh-server-vm");
   EXPECT_EQ(*jwt->Int64Claim("xms_tcdt"), 1698417557);
+}
+
+TEST_F(RealEntraTokenTest, VerifiesOnceDecoded) {
+  absl::StatusOr<UnverifiedJwt> u = DecodeUnverified(token_);
+  ASSERT_TRUE(u.ok()) << u.status();
+  absl::StatusOr<VerifiedJwt> jwt = Verify(*std::move(u), *resolver_, Rs256Only(), nbf_ + absl::Hours(1));
+  ASSERT_TRUE(jwt.ok()) << jwt.status();
+  EXPECT_EQ(*jwt->StringClaim("tid"), "90a38eda-4006-4dd5-924c-6ca55cacc14d");
+
+  std::string t = token_;
+  char& c = t[t.size() - 10];
+  c = c == 'A' ? 'B' : 'A';
+  absl::StatusOr<UnverifiedJwt> flipped = DecodeUnverified(t);
+  ASSERT_TRUE(flipped.ok()) << flipped.status();
+  EXPECT_EQ(Verify(*std::move(flipped), *resolver_, Rs256Only(), nbf_ + absl::Hours(1)).status(),
+            absl::UnauthenticatedError("jwt: bad signature"));
 }
 
 TEST_F(RealEntraTokenTest, ExpiredNow) {

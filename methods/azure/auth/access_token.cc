@@ -51,7 +51,8 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(absl::string_view 
   vo.allowed_algorithms = {jwt::Algorithm::kRs256};
   vo.clock_skew = options_.clock_skew;
   vo.limits = limits;
-  absl::StatusOr<jwt::VerifiedJwt> verified = jwt::Verify(token, *resolver, vo, now);
+  absl::StatusOr<jwt::VerifiedJwt> verified =
+      jwt::Verify(*std::move(unverified), *resolver, vo, now);
   if (!verified.ok()) return Prefixed(verified.status());
 
   AccessTokenClaims out;
