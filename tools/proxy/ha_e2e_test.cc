@@ -4,6 +4,9 @@
 // joining through the proxy while one auth server and then one etcd member
 // are killed. Every join succeeds, possibly after a retry; every host is
 // stored once, under a unique id, and visible from the surviving server.
+// The audit log holds each agent's own address as the proxy stamped it,
+// and a client connecting directly with a forged proxy_remote_addr is
+// recorded under its real address.
 #include <signal.h>
 
 #include <memory>
@@ -15,12 +18,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "auth/storage/backend_testing.h"
+#include "core/json/json.h"
 #include "auth/storage/etcd_test_cluster.h"
 #include "core/testing/subprocess.h"
 #include "core/util/file.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proto/join/v1/join.grpc.pb.h"
 
 namespace enlist::proxy {
 namespace {
@@ -32,6 +39,7 @@ using enlist::testing::WaitFor;
 using ::testing::HasSubstr;
 
 constexpr char kSecret[] = "ha-e2e-secret-0123456789abcdef";
+constexpr char kForgedAddr[] = "203.0.113.66:6666";
 
 // The value of `key=` on the line containing `marker` ("" if absent).
 std::string Field(const std::string& log, const std::string& marker, const std::string& key) {
@@ -41,6 +49,40 @@ std::string Field(const std::string& log, const std::string& marker, const std::
   if (at == std::string::npos) return "";
   at += key.size() + 2;
   return log.substr(at, log.find_first_of(" \n", at) - at);
+}
+
+// The remote_addr of every `msg="Join stream finished"` line of the proxy
+// with `code=OK`: the agent addresses it stamped into joins that succeeded.
+std::set<std::string> StampedByProxy(const std::string& log) {
+  std::set<std::string> out;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (!absl::StrContains(line, "msg=\"Join stream finished\"") ||
+        !absl::StrContains(line, " code=OK")) {
+      continue;
+    }
+    out.insert(Field(std::string(line), "Join stream finished", "remote_addr"));
+  }
+  return out;
+}
+
+// One audit event as `enlistctl get events --format json` prints it.
+struct Event {
+  std::string result, host_name, remote_addr;
+};
+
+std::vector<Event> ParseEvents(const std::string& json) {
+  std::vector<Event> out;
+  absl::StatusOr<json::Value> v = json::Parse(json);
+  EXPECT_TRUE(v.ok()) << v.status() << json;
+  if (!v.ok()) return out;
+  for (const json::Value& e : v->array()) {
+    auto str = [&e](const char* key) {
+      const json::Value* f = e.Find(key);
+      return f == nullptr ? std::string() : f->string_value();
+    };
+    out.push_back({str("result"), str("host_name"), str("remote_addr")});
+  }
+  return out;
 }
 
 struct Auth {
@@ -115,6 +157,41 @@ class HaE2eTest : public ::testing::Test {
       errors->push_back(out);
     }
     return "";
+  }
+
+  // Joins `a` directly (no proxy) with a ClientInit claiming kForgedAddr as
+  // proxy_remote_addr, then gives up after the server's first answer; with
+  // `admin_cert` the client presents the cluster-CA admin certificate (not
+  // a proxy one). Returns the stream's status message.
+  std::string ForgedDirectJoin(const Auth& a, const std::string& host_name, bool admin_cert) {
+    // <data_dir>/admin/ (auth/server.h): the cluster CA and an admin identity.
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ReadFileCapped(a.dir + "/admin/ca.crt", 1 << 16).value_or("");
+    if (admin_cert) {
+      ssl.pem_cert_chain = ReadFileCapped(a.dir + "/admin/admin.crt", 1 << 16).value_or("");
+      ssl.pem_private_key = ReadFileCapped(a.dir + "/admin/admin.key", 1 << 16).value_or("");
+    }
+    auto stub = join::v1::JoinService::NewStub(
+        grpc::CreateChannel(a.address, grpc::SslCredentials(ssl)));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    auto stream = stub->Join(&ctx);
+    join::v1::JoinRequest init;
+    init.mutable_init()->set_join_method("token");
+    init.mutable_init()->set_token_name("boot");
+    init.mutable_init()->set_role("Node");
+    init.mutable_init()->mutable_host()->set_host_name(host_name);
+    // Any well-formed key: the join never gets as far as certifying it.
+    init.mutable_init()->mutable_host()->set_ssh_public_key(
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9kE9a+8Y4OYpx5BkYqfWGcWlxu7iAijJtgsjAwyMlf forged");
+    init.mutable_init()->set_proxy_remote_addr(kForgedAddr);
+    EXPECT_TRUE(stream->Write(init));
+    stream->WritesDone();
+    join::v1::JoinResponse resp;
+    while (stream->Read(&resp)) {
+    }
+    grpc::Status s = stream->Finish();
+    return absl::StrCat(s.error_code(), ": ", s.error_message());
   }
 
   std::string root_;
@@ -216,8 +293,45 @@ TEST_F(HaE2eTest, TwoAuthServersBehindAProxySurviveFailures) {
     EXPECT_EQ(out.find(absl::StrCat("\"", id, "\""), first + id.size() + 1), std::string::npos)
         << "host " << id << " listed twice";
   }
-  // The auth server saw the agents' addresses as the proxy stamped them.
   EXPECT_THAT(auth_[1].process->Output(), ::testing::Not(HasSubstr("level=ERROR")));
+
+  // Direct connections claiming an address: one without a client
+  // certificate, one with the cluster's admin certificate (from the CA, but
+  // not a proxy). Both are refused for lack of a solution, and recorded.
+  EXPECT_THAT(ForgedDirectJoin(auth_[1], "forged-anonymous", false), ::testing::Not(HasSubstr("0: ")));
+  EXPECT_THAT(ForgedDirectJoin(auth_[1], "forged-admin", true), ::testing::Not(HasSubstr("0: ")));
+
+  // The audit log (shared through etcd, read from the survivor).
+  rc = RunCommand({Runfile("tools/enlistctl/enlistctl"), "--data-dir", auth_[1].dir, "get",
+                   "events", "--format", "json", "--limit", "1000"},
+                  &out);
+  ASSERT_TRUE(rc.ok() && *rc == 0) << out;
+  std::vector<Event> events = ParseEvents(out);
+  const std::set<std::string> stamped = StampedByProxy(proxy_->Output());
+  // (a) Every join through the proxy carries the agent's address as the
+  // proxy saw and stamped it (not the proxy's own connection).
+  int joined = 0;
+  for (const Event& e : events) {
+    if (e.result != "joined") continue;
+    ++joined;
+    EXPECT_TRUE(absl::StartsWith(e.host_name, "vm")) << e.host_name;
+    EXPECT_TRUE(stamped.count(e.remote_addr)) << e.host_name << " recorded from " << e.remote_addr
+                                              << "; proxy stamped: " << absl::StrJoin(stamped, ",");
+  }
+  EXPECT_EQ(joined, kAgents);
+  EXPECT_EQ(stamped.size(), static_cast<size_t>(kAgents)) << proxy_->Output();
+  // (b) The forged address is never believed from a direct peer.
+  int forged = 0;
+  for (const Event& e : events) {
+    if (!absl::StartsWith(e.host_name, "forged-")) continue;
+    ++forged;
+    EXPECT_EQ(e.result, "denied");
+    EXPECT_TRUE(absl::StartsWith(e.remote_addr, "127.0.0.1:")) << e.remote_addr;
+    EXPECT_EQ(stamped.count(e.remote_addr), 0u) << e.remote_addr;
+  }
+  EXPECT_EQ(forged, 2) << out;
+  EXPECT_THAT(out, ::testing::Not(HasSubstr(kForgedAddr)));
+  EXPECT_THAT(auth_[1].process->Output(), ::testing::Not(HasSubstr(kForgedAddr)));
 
   proxy_->Signal(SIGTERM);
   EXPECT_TRUE(proxy_->Wait(absl::Seconds(15)).ok());
