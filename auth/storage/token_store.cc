@@ -67,7 +67,22 @@ absl::StatusOr<token::StoredToken> BackendTokenStore::GetToken(absl::string_view
   absl::StatusOr<Item> item = backend_->Get(Key(name));
   if (absl::IsNotFound(item.status())) return NotFound(name);
   if (!item.ok()) return Wrap("get", name, item.status());
-  return Decode(*item, name);
+  {
+    absl::MutexLock l(&parsed_mu_);
+    auto it = parsed_.find(item->key);
+    if (it != parsed_.end() && it->second->token.revision == item->revision &&
+        it->second->value == item->value) {
+      return it->second->token;
+    }
+  }
+  absl::StatusOr<token::StoredToken> decoded = Decode(*item, name);
+  if (!decoded.ok()) return decoded;
+  auto parsed = std::make_shared<const Parsed>(Parsed{std::move(item->value), *decoded});
+  absl::MutexLock l(&parsed_mu_);
+  // Bounded: names of deleted tokens would otherwise stay forever.
+  if (parsed_.size() >= kMaxParsed) parsed_.clear();
+  parsed_[item->key] = std::move(parsed);
+  return decoded;
 }
 
 absl::Status BackendTokenStore::PutToken(const token::TokenResource& token, bool overwrite) {

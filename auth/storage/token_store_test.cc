@@ -246,6 +246,35 @@ TEST_P(TokenStoreTest, CorruptStoredTokensAreDataLoss) {
   }
 }
 
+// GetToken reuses a parsed token only while the stored item is unchanged:
+// a replaced, corrupted or deleted token is read afresh every time.
+TEST_P(TokenStoreTest, RepeatedReadsFollowEveryChangeOfTheStoredToken) {
+  ASSERT_TRUE(store_->PutToken(MakeToken("t1", "  description: one\n"), false).ok());
+  for (int i = 0; i < 2; ++i) {
+    auto got = store_->GetToken("t1");
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->token.description, "one");
+  }
+  const int64_t first = store_->GetToken("t1")->revision;
+  ASSERT_TRUE(store_->PutToken(MakeToken("t1", "  description: two\n"), true).ok());
+  auto replaced = store_->GetToken("t1");
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  EXPECT_EQ(replaced->token.description, "two");
+  EXPECT_GT(replaced->revision, first);
+
+  // Written behind the store's back: not a token any more.
+  ASSERT_TRUE(backend_->Put(Item{"/tokens/t1", "kind: [", 0, 0, std::nullopt}).ok());
+  EXPECT_STATUS(store_->GetToken("t1").status(), absl::StatusCode::kDataLoss,
+                "tokens: stored token /tokens/t1 does not parse: ");
+  ASSERT_TRUE(
+      backend_->Put(Item{"/tokens/t1", token::TokenToYaml(MakeToken("t1", "  description: three\n"), methods_), 0, 0, std::nullopt})
+          .ok());
+  EXPECT_EQ(store_->GetToken("t1")->token.description, "three");
+  ASSERT_TRUE(store_->DeleteToken("t1").ok());
+  EXPECT_STATUS(store_->GetToken("t1").status(), absl::StatusCode::kNotFound,
+                "token \"t1\" not found");
+}
+
 TEST_P(TokenStoreTest, TokensAndRevisionsSurviveReopen) {
   if (!GetParam().persistent) GTEST_SKIP() << "backend is not persistent";
   ASSERT_TRUE(store_->PutToken(MakeToken("kept", "", true), false).ok());
