@@ -101,7 +101,12 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
 
   void SendNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
-    if (!outbox_.empty()) {
+    if (outbox_.size() == 1 && done_after_send_) {
+      // The last message and the status in one batch (one flush, no
+      // OnWriteDone); the message stays in outbox_ until OnDone.
+      finished_ = true;
+      StartWriteAndFinish(&outbox_.front(), grpc::WriteOptions(), grpc::Status::OK);
+    } else if (!outbox_.empty()) {
       StartWrite(&outbox_.front());
     } else if (done_after_send_) {
       FinishLocked(absl::OkStatus());
