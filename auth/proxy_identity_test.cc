@@ -58,9 +58,9 @@ class WriteProxyIdentityTest : public ::testing::Test {
 
 TEST_F(WriteProxyIdentityTest, WritesCertificateKeyAndCaPrivately) {
   const std::string dir = root_ + "/data/proxy";
-  ASSERT_TRUE(WriteProxyIdentity(*ca_, dir, "edge-1", {"join.example.com", "10.0.0.7", "0.0.0.0"},
-                                 clock_)
-                  .ok());
+  ASSERT_TRUE(
+      WriteProxyIdentity(*ca_, dir, "edge-1", {"join.example.com", "10.0.0.7", "0.0.0.0"}, clock_)
+          .ok());
   EXPECT_EQ(Mode(dir), 0700);
   for (const char* f : {kProxyCertFile, kProxyKeyFile, kProxyCaFile}) {
     EXPECT_EQ(Mode(absl::StrCat(dir, "/", f)), 0600) << f;
@@ -192,8 +192,8 @@ class IsProxyPeerTest : public WriteProxyIdentityTest,
       case PeerCase::kNone:
         break;
     }
-    auto stub = enlist::join::v1::JoinService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port_), grpc::SslCredentials(ssl)));
+    auto stub = enlist::join::v1::JoinService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::SslCredentials(ssl)));
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     return stub->Join(&ctx)->Finish();
@@ -226,8 +226,10 @@ INSTANTIATE_TEST_SUITE_P(
         PeerCase{"PrefixWithoutName", PeerCase::kIssued, {"urn:enlist:proxy:"}, false},
         PeerCase{"LookalikeScheme", PeerCase::kIssued, {"urn:enlist:proxyx:edge"}, false},
         PeerCase{"UpperCase", PeerCase::kIssued, {"URN:ENLIST:PROXY:edge"}, false},
-        PeerCase{"PrefixInsideAnotherUri", PeerCase::kIssued,
-                 {"https://evil.example/urn:enlist:proxy:edge"}, false},
+        PeerCase{"PrefixInsideAnotherUri",
+                 PeerCase::kIssued,
+                 {"https://evil.example/urn:enlist:proxy:edge"},
+                 false},
         PeerCase{"ProxyUriFromAnotherCa", PeerCase::kOtherCa, {"urn:enlist:proxy:edge"}, false}),
     [](const ::testing::TestParamInfo<PeerCase>& info) { return info.param.name; });
 

@@ -22,10 +22,12 @@ absl::StatusOr<TestPki> MakeTestPki(const std::string& dir) {
   ENLIST_RETURN_IF_ERROR(auth::WriteProxyIdentity(*ca, proxy_dir, "test", {}, clock));
   TestPki pki;
   pki.ca_pem = ca->tls_cert_pem();
-  ENLIST_ASSIGN_OR_RETURN(pki.proxy_cert_pem,
-                          ReadFileCapped(absl::StrCat(proxy_dir, "/", auth::kProxyCertFile), 1 << 16));
-  ENLIST_ASSIGN_OR_RETURN(pki.proxy_key_pem,
-                          ReadFileCapped(absl::StrCat(proxy_dir, "/", auth::kProxyKeyFile), 1 << 16));
+  ENLIST_ASSIGN_OR_RETURN(
+      pki.proxy_cert_pem,
+      ReadFileCapped(absl::StrCat(proxy_dir, "/", auth::kProxyCertFile), 1 << 16));
+  ENLIST_ASSIGN_OR_RETURN(
+      pki.proxy_key_pem,
+      ReadFileCapped(absl::StrCat(proxy_dir, "/", auth::kProxyKeyFile), 1 << 16));
   ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, ca::GenerateP256Key());
   ca::CertProfile p;
   p.common_name = "fake auth";
@@ -49,7 +51,7 @@ bool FakeStream::Read(JoinRequest* request) {
 }
 
 absl::StatusOr<std::unique_ptr<FakeUpstream>> FakeUpstream::Start(const TestPki& pki,
-                                                                   Handler handler) {
+                                                                  Handler handler) {
   auto fake = std::unique_ptr<FakeUpstream>(new FakeUpstream(std::move(handler)));
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   ssl.pem_root_certs = pki.ca_pem;

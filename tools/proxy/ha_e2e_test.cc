@@ -20,8 +20,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "auth/storage/backend_testing.h"
-#include "core/json/json.h"
 #include "auth/storage/etcd_test_cluster.h"
+#include "core/json/json.h"
 #include "core/testing/subprocess.h"
 #include "core/util/file.h"
 #include "gmock/gmock.h"
@@ -32,8 +32,8 @@
 namespace enlist::proxy {
 namespace {
 
-using enlist::testing::Runfile;
 using enlist::testing::RunCommand;
+using enlist::testing::Runfile;
 using enlist::testing::Subprocess;
 using enlist::testing::WaitFor;
 using ::testing::HasSubstr;
@@ -106,12 +106,12 @@ class HaE2eTest : public ::testing::Test {
   void StartAuth(Auth& a, int i) {
     a.dir = absl::StrCat(root_, "/auth", i);
     const std::string config = absl::StrCat(root_, "/auth", i, ".yaml");
-    ASSERT_TRUE(WriteFileAtomic(config, absl::StrCat("version: v1\ncluster_name: ha\n"
-                                                     "listen_addr: 127.0.0.1:0\ndata_dir: ",
-                                                     a.dir, "\nstorage:\n  type: etcd\n  endpoints: [",
-                                                     absl::StrJoin(etcd_->endpoints(), ", "),
-                                                     "]\n"))
-                    .ok());
+    ASSERT_TRUE(
+        WriteFileAtomic(config, absl::StrCat("version: v1\ncluster_name: ha\n"
+                                             "listen_addr: 127.0.0.1:0\ndata_dir: ",
+                                             a.dir, "\nstorage:\n  type: etcd\n  endpoints: [",
+                                             absl::StrJoin(etcd_->endpoints(), ", "), "]\n"))
+            .ok());
     auto p = Subprocess::Start({Runfile("auth/enlist-auth"), "--config", config},
                                absl::StrCat(root_, "/auth", i, ".log"));
     ASSERT_TRUE(p.ok()) << p.status();
@@ -119,8 +119,9 @@ class HaE2eTest : public ::testing::Test {
   }
 
   void AwaitAuth(Auth& a) {
-    ASSERT_TRUE(WaitFor([&] { return absl::StrContains(a.process->Output(), "Auth service started"); },
-                        absl::Seconds(30)))
+    ASSERT_TRUE(
+        WaitFor([&] { return absl::StrContains(a.process->Output(), "Auth service started"); },
+                absl::Seconds(30)))
         << a.process->Output();
     a.address = Field(a.process->Output(), "Auth service started", "listen_addr");
     a.pin = Field(a.process->Output(), "Auth service started", "ca_pin");
@@ -131,25 +132,25 @@ class HaE2eTest : public ::testing::Test {
   std::string JoinAgent(int n, int attempts, std::vector<std::string>* errors) {
     const std::string dir = absl::StrCat(root_, "/vm", n);
     const std::string config = dir + ".yaml";
-    EXPECT_TRUE(WriteFileAtomic(config, absl::StrCat("version: v3\nteleport:\n  nodename: vm", n,
-                                                     "\n  data_dir: ", dir,
-                                                     "\n  join_params:\n    token_name: boot\n"
-                                                     "    method: token\n    token:\n"
-                                                     "      secret_file: ",
-                                                     root_, "/secret\n  proxy_server: ",
-                                                     proxy_address_, "\nenlist:\n  ca_pin: ",
-                                                     auth_[0].pin, "\n"))
-                    .ok());
+    EXPECT_TRUE(
+        WriteFileAtomic(
+            config, absl::StrCat("version: v3\nteleport:\n  nodename: vm", n, "\n  data_dir: ", dir,
+                                 "\n  join_params:\n    token_name: boot\n"
+                                 "    method: token\n    token:\n"
+                                 "      secret_file: ",
+                                 root_, "/secret\n  proxy_server: ", proxy_address_,
+                                 "\nenlist:\n  ca_pin: ", auth_[0].pin, "\n"))
+            .ok());
     for (int i = 0; i < attempts; ++i) {
       std::string out;
-      auto rc = RunCommand({Runfile("agent/enlist-agent"), "join", "--config", config,
-                            "--max-attempts", "1"},
-                           &out, absl::Seconds(40));
+      auto rc = RunCommand(
+          {Runfile("agent/enlist-agent"), "join", "--config", config, "--max-attempts", "1"}, &out,
+          absl::Seconds(40));
       if (rc.ok() && *rc == 0) {
         std::string status;
-        auto s = RunCommand({Runfile("agent/enlist-agent"), "status", "--config", config,
-                             "--format", "json"},
-                            &status);
+        auto s = RunCommand(
+            {Runfile("agent/enlist-agent"), "status", "--config", config, "--format", "json"},
+            &status);
         size_t at = status.find("\"host_id\":\"");
         if (!s.ok() || *s != 0 || at == std::string::npos) return "";
         return status.substr(at + 11, 36);
@@ -171,8 +172,8 @@ class HaE2eTest : public ::testing::Test {
       ssl.pem_cert_chain = ReadFileCapped(a.dir + "/admin/admin.crt", 1 << 16).value_or("");
       ssl.pem_private_key = ReadFileCapped(a.dir + "/admin/admin.key", 1 << 16).value_or("");
     }
-    auto stub = join::v1::JoinService::NewStub(
-        grpc::CreateChannel(a.address, grpc::SslCredentials(ssl)));
+    auto stub =
+        join::v1::JoinService::NewStub(grpc::CreateChannel(a.address, grpc::SslCredentials(ssl)));
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
     auto stream = stub->Join(&ctx);
@@ -220,16 +221,16 @@ TEST_F(HaE2eTest, TwoAuthServersBehindAProxySurviveFailures) {
                                            kSecret, "}}\n"))
                   .ok());
   std::string out;
-  auto rc = RunCommand({Runfile("tools/enlistctl/enlistctl"), "--data-dir", auth_[0].dir,
-                        "create", "-f", root_ + "/tokens.yaml"},
+  auto rc = RunCommand({Runfile("tools/enlistctl/enlistctl"), "--data-dir", auth_[0].dir, "create",
+                        "-f", root_ + "/tokens.yaml"},
                        &out);
   ASSERT_TRUE(rc.ok() && *rc == 0) << out;
 
-  auto p = Subprocess::Start({Runfile("tools/proxy/enlist-proxy"), "--listen-addr",
-                              "127.0.0.1:0", "--auth-servers",
-                              absl::StrCat(auth_[0].address, ",", auth_[1].address),
-                              "--identity-dir", auth_[0].dir + "/proxy"},
-                             root_ + "/proxy.log");
+  auto p =
+      Subprocess::Start({Runfile("tools/proxy/enlist-proxy"), "--listen-addr", "127.0.0.1:0",
+                         "--auth-servers", absl::StrCat(auth_[0].address, ",", auth_[1].address),
+                         "--identity-dir", auth_[0].dir + "/proxy"},
+                        root_ + "/proxy.log");
   ASSERT_TRUE(p.ok()) << p.status();
   proxy_ = std::make_unique<Subprocess>(*std::move(p));
   ASSERT_TRUE(WaitFor([&] { return absl::StrContains(proxy_->Output(), "Proxy started"); },
@@ -269,7 +270,8 @@ TEST_F(HaE2eTest, TwoAuthServersBehindAProxySurviveFailures) {
   }
   for (int n = 0; n < kAgents; ++n) {
     ASSERT_FALSE(ids[n].empty()) << "agent " << n << ": " << absl::StrJoin(errors, "\n---\n")
-                                 << "\nproxy:\n" << proxy_->Output() << "\nauth1:\n"
+                                 << "\nproxy:\n"
+                                 << proxy_->Output() << "\nauth1:\n"
                                  << auth_[1].process->Output();
   }
   // Every failed attempt ended as retryable ("no attempts left" with
@@ -279,12 +281,13 @@ TEST_F(HaE2eTest, TwoAuthServersBehindAProxySurviveFailures) {
     EXPECT_THAT(e, ::testing::Not(HasSubstr("retrying cannot fix"))) << e;
   }
   // Failed attempts were retryable (the agent says so), never denials.
-  for (const std::string& e : errors) EXPECT_THAT(e, ::testing::Not(HasSubstr("PERMISSION_DENIED")));
+  for (const std::string& e : errors)
+    EXPECT_THAT(e, ::testing::Not(HasSubstr("PERMISSION_DENIED")));
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
 
   // The surviving server sees every host, once.
-  rc = RunCommand({Runfile("tools/enlistctl/enlistctl"), "--data-dir", auth_[1].dir, "get",
-                   "hosts", "--format", "json"},
+  rc = RunCommand({Runfile("tools/enlistctl/enlistctl"), "--data-dir", auth_[1].dir, "get", "hosts",
+                   "--format", "json"},
                   &out);
   ASSERT_TRUE(rc.ok() && *rc == 0) << out;
   for (const std::string& id : ids) {
@@ -298,7 +301,8 @@ TEST_F(HaE2eTest, TwoAuthServersBehindAProxySurviveFailures) {
   // Direct connections claiming an address: one without a client
   // certificate, one with the cluster's admin certificate (from the CA, but
   // not a proxy). Both are refused for lack of a solution, and recorded.
-  EXPECT_THAT(ForgedDirectJoin(auth_[1], "forged-anonymous", false), ::testing::Not(HasSubstr("0: ")));
+  EXPECT_THAT(ForgedDirectJoin(auth_[1], "forged-anonymous", false),
+              ::testing::Not(HasSubstr("0: ")));
   EXPECT_THAT(ForgedDirectJoin(auth_[1], "forged-admin", true), ::testing::Not(HasSubstr("0: ")));
 
   // The audit log (shared through etcd, read from the survivor).

@@ -197,7 +197,8 @@ class ProxyStream final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     absl::Status s = rpc::FromGrpcStatus(status);
     if (s.code() == absl::StatusCode::kUnavailable) {
-      return absl::UnavailableError(absl::StrCat("proxy: auth server ", address, ": ", s.message()));
+      return absl::UnavailableError(
+          absl::StrCat("proxy: auth server ", address, ": ", s.message()));
     }
     if (s.code() == absl::StatusCode::kCancelled && !agent_gone_) {
       // Not the agent's doing (a server shutting down, a reset): retryable.
@@ -216,7 +217,8 @@ class ProxyStream final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
     }
     if (next_ == candidates_.size()) {
       service_->unavailable_.fetch_add(1);
-      FinishLocked(absl::UnavailableError(absl::StrCat("proxy: no auth server reachable: ", tried_)));
+      FinishLocked(
+          absl::UnavailableError(absl::StrCat("proxy: no auth server reachable: ", tried_)));
       return;
     }
     legs_.push_back(std::make_unique<UpstreamLeg>(this, candidates_[next_++]));
@@ -271,7 +273,8 @@ class ProxyStream final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   }
 
   // Ends the agent's stream once (after the write in flight, if any).
-  void FinishLocked(const absl::Status& status, bool log = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void FinishLocked(const absl::Status& status, bool log = true)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
     if (leg_held_) {
@@ -280,12 +283,11 @@ class ProxyStream final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
       ReleaseLegLocked();
     }
     if (log) {
-      service_->logger_->Info(
-          "Join stream finished",
-          {{"remote_addr", peer_},
-           {"auth_server", leg_ != nullptr ? leg_->upstream_->address : ""},
-           {"code", absl::StatusCodeToString(status.code())},
-           {"error", std::string(status.message())}});
+      service_->logger_->Info("Join stream finished",
+                              {{"remote_addr", peer_},
+                               {"auth_server", leg_ != nullptr ? leg_->upstream_->address : ""},
+                               {"code", absl::StatusCodeToString(status.code())},
+                               {"error", std::string(status.message())}});
     }
     if (agent_writing_) {
       pending_finish_ = rpc::ToGrpcStatus(status);
@@ -315,7 +317,7 @@ class ProxyStream final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   UpstreamLeg* leg_ ABSL_GUARDED_BY(mu_) = nullptr;  // the current one
   bool forwarding_ ABSL_GUARDED_BY(mu_) = false;     // ClientInit read
   bool more_than_init_ ABSL_GUARDED_BY(mu_) = false;
-  bool answered_ ABSL_GUARDED_BY(mu_) = false;       // a response came back
+  bool answered_ ABSL_GUARDED_BY(mu_) = false;  // a response came back
   bool leg_held_ ABSL_GUARDED_BY(mu_) = false;
   bool leg_writing_ ABSL_GUARDED_BY(mu_) = false;
   bool leg_writes_closed_ ABSL_GUARDED_BY(mu_) = false;
@@ -338,9 +340,11 @@ grpc::ServerBidiReactor<JoinRequest, JoinResponse>* JoinProxyService::Join(
   return new ProxyStream(this, context);
 }
 
-absl::StatusOr<std::unique_ptr<grpc::Server>> StartJoinProxyServer(
-    const std::string& listen_addr, const std::string& cert_pem, const std::string& key_pem,
-    JoinProxyService* service, int* port) {
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartJoinProxyServer(const std::string& listen_addr,
+                                                                   const std::string& cert_pem,
+                                                                   const std::string& key_pem,
+                                                                   JoinProxyService* service,
+                                                                   int* port) {
   // Agents join without a client certificate; the proxy's chain ends with
   // the cluster CA so they can check their pin.
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);

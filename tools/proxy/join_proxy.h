@@ -74,9 +74,11 @@ class JoinProxyService final : public enlist::join::v1::JoinService::CallbackSer
 // the OS picks; *port receives it) with TLS from `cert_pem`/`key_pem` (the
 // proxy identity; no client certificate asked) and the service's message
 // cap. kUnavailable when it cannot bind.
-absl::StatusOr<std::unique_ptr<grpc::Server>> StartJoinProxyServer(
-    const std::string& listen_addr, const std::string& cert_pem, const std::string& key_pem,
-    JoinProxyService* service, int* port);
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartJoinProxyServer(const std::string& listen_addr,
+                                                                   const std::string& cert_pem,
+                                                                   const std::string& key_pem,
+                                                                   JoinProxyService* service,
+                                                                   int* port);
 
 }  // namespace enlist::proxy
 

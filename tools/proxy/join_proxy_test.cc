@@ -22,8 +22,8 @@ namespace {
 using enlist::join::v1::JoinRequest;
 using enlist::join::v1::JoinResponse;
 using enlist::join::v1::JoinService;
-using ::testing::HasSubstr;
 using testing::FakeUpstream;
+using ::testing::HasSubstr;
 
 using AgentStream = grpc::ClientReaderWriter<JoinRequest, JoinResponse>;
 
@@ -52,22 +52,22 @@ JoinRequest Solution(const std::string& value) {
 std::vector<int> LoopbackPortsConnectedTo(int port) {
   std::vector<int> ports;
   for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-  std::ifstream in(table);
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::vector<std::string> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
-    if (f.size() < 4 || f[3] != "01") continue;  // ESTABLISHED
-    std::vector<std::string> local = absl::StrSplit(f[1], ':');
-    std::vector<std::string> remote = absl::StrSplit(f[2], ':');
-    int lport = 0, rport = 0;
-    if (local.size() != 2 || remote.size() != 2 ||
-        (local[0] != "0100007F" && local[0] != "0000000000000000FFFF00000100007F") ||
-        !absl::SimpleHexAtoi(local[1], &lport) || !absl::SimpleHexAtoi(remote[1], &rport)) {
-      continue;
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::vector<std::string> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (f.size() < 4 || f[3] != "01") continue;  // ESTABLISHED
+      std::vector<std::string> local = absl::StrSplit(f[1], ':');
+      std::vector<std::string> remote = absl::StrSplit(f[2], ':');
+      int lport = 0, rport = 0;
+      if (local.size() != 2 || remote.size() != 2 ||
+          (local[0] != "0100007F" && local[0] != "0000000000000000FFFF00000100007F") ||
+          !absl::SimpleHexAtoi(local[1], &lport) || !absl::SimpleHexAtoi(remote[1], &rport)) {
+        continue;
+      }
+      if (rport == port) ports.push_back(lport);
     }
-    if (rport == port) ports.push_back(lport);
-  }
   }
   return ports;
 }
@@ -255,8 +255,8 @@ TEST_F(JoinProxyTest, NoReachableUpstreamIsUnavailableNamingEach) {
 }
 
 TEST_F(JoinProxyTest, AnAnswerIsFinalNoFailoverAfterIt) {
-  std::unique_ptr<FakeUpstream> denies =
-      Fake(testing::Refuse(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "join: token says no")));
+  std::unique_ptr<FakeUpstream> denies = Fake(
+      testing::Refuse(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "join: token says no")));
   std::unique_ptr<FakeUpstream> other = Fake(testing::ChallengeRounds(1));
   StartProxy({denies->address()});
   auto agent = Agent();
@@ -371,8 +371,8 @@ TEST_F(JoinProxyTest, AnUpstreamAnswerOverTheCapIsRefused) {
   std::unique_ptr<AgentStream> s = agent->Join(&ctx);
   ASSERT_TRUE(s->Write(Init()));
   JoinResponse resp;
-  ASSERT_TRUE(s->Read(&resp));      // ServerInit
-  EXPECT_FALSE(s->Read(&resp));     // the big Challenge never arrives
+  ASSERT_TRUE(s->Read(&resp));   // ServerInit
+  EXPECT_FALSE(s->Read(&resp));  // the big Challenge never arrives
   ENLIST_EXPECT_STATUS(rpc::FromGrpcStatus(s->Finish()), absl::StatusCode::kResourceExhausted,
                        "larger than max");
 }
@@ -407,15 +407,15 @@ TEST_P(JoinProxyRejectionTest, IsRefusedAndNeverForwarded) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, JoinProxyRejectionTest,
-    ::testing::Values(
-        Rejection{"OversizedClientInit",
-                  [](JoinRequest* r) {
-                    r->mutable_init()->mutable_host()->set_host_name(std::string(32 * 1024, 'a'));
-                  },
-                  absl::StatusCode::kResourceExhausted, "larger than max"},
-        Rejection{"SolutionFirst", [](JoinRequest* r) { *r = Solution("s0"); },
-                  absl::StatusCode::kFailedPrecondition,
-                  "proxy: the first message must be ClientInit"}),
+    ::testing::Values(Rejection{"OversizedClientInit",
+                                [](JoinRequest* r) {
+                                  r->mutable_init()->mutable_host()->set_host_name(
+                                      std::string(32 * 1024, 'a'));
+                                },
+                                absl::StatusCode::kResourceExhausted, "larger than max"},
+                      Rejection{"SolutionFirst", [](JoinRequest* r) { *r = Solution("s0"); },
+                                absl::StatusCode::kFailedPrecondition,
+                                "proxy: the first message must be ClientInit"}),
     [](const ::testing::TestParamInfo<Rejection>& info) { return info.param.name; });
 
 TEST(UpstreamPoolTest, CreateRejectsIncompleteOptions) {

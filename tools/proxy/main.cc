@@ -25,10 +25,12 @@ ABSL_FLAG(std::string, auth_servers, "", "comma-separated host:port of the auth 
 ABSL_FLAG(std::string, identity_dir, "",
           "directory with proxy.crt, proxy.key and ca.crt (an auth server's <data_dir>/proxy)");
 ABSL_FLAG(std::string, log_format, "text", "text or json");
-ABSL_FLAG(int, max_streams, 10000, "join streams open at once; more are refused (RESOURCE_EXHAUSTED)");
+ABSL_FLAG(int, max_streams, 10000,
+          "join streams open at once; more are refused (RESOURCE_EXHAUSTED)");
 ABSL_FLAG(absl::Duration, max_stream_duration, absl::Seconds(60),
           "longest life of one join stream (the agent's own deadline may be shorter)");
-ABSL_FLAG(int, max_message_bytes, 256 * 1024, "largest message accepted from an agent or auth server");
+ABSL_FLAG(int, max_message_bytes, 256 * 1024,
+          "largest message accepted from an agent or auth server");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(2),
           "longest wait between looks at a quiet upstream's connection");
 ABSL_FLAG(absl::Duration, max_backoff, absl::Seconds(2),
@@ -66,12 +68,14 @@ int main(int argc, char** argv) {
   if (jo.max_streams <= 0 || jo.max_stream_duration <= absl::ZeroDuration()) {
     return Fail("--max-streams and --max-stream-duration must be positive");
   }
-  for (absl::string_view a : absl::StrSplit(absl::GetFlag(FLAGS_auth_servers), ',', absl::SkipEmpty())) {
+  for (absl::string_view a :
+       absl::StrSplit(absl::GetFlag(FLAGS_auth_servers), ',', absl::SkipEmpty())) {
     po.addresses.emplace_back(a);
   }
   for (auto [path, out] : {std::pair{"ca.crt", &po.ca_pem}, std::pair{"proxy.crt", &po.cert_pem},
                            std::pair{"proxy.key", &po.key_pem}}) {
-    absl::StatusOr<std::string> pem = enlist::ReadFileCapped(absl::StrCat(dir, "/", path), 256 * 1024);
+    absl::StatusOr<std::string> pem =
+        enlist::ReadFileCapped(absl::StrCat(dir, "/", path), 256 * 1024);
     if (!pem.ok()) return Fail(absl::StrCat("--identity-dir: ", pem.status().message()));
     *out = *std::move(pem);
   }
@@ -100,9 +104,8 @@ int main(int argc, char** argv) {
   logger.Info("Shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   (*server)->Wait();
-  logger.Info("Proxy stopped",
-              {{"forwarded", absl::StrCat(service.forwarded())},
-               {"unavailable", absl::StrCat(service.unavailable())},
-               {"refused", absl::StrCat(service.refused())}});
+  logger.Info("Proxy stopped", {{"forwarded", absl::StrCat(service.forwarded())},
+                                {"unavailable", absl::StrCat(service.unavailable())},
+                                {"refused", absl::StrCat(service.refused())}});
   return 0;
 }

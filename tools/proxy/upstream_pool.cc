@@ -65,8 +65,8 @@ bool UpstreamPool::Watch(Upstream* u) {
   absl::MutexLock l(&mu_);
   SetHealthyLocked(u, state == GRPC_CHANNEL_READY);
   if (stopping_) return false;
-  u->channel->NotifyOnStateChange(state, absl::ToChronoTime(absl::Now() + health_interval_),
-                                  &cq_, u);
+  u->channel->NotifyOnStateChange(state, absl::ToChronoTime(absl::Now() + health_interval_), &cq_,
+                                  u);
   return true;
 }
 
