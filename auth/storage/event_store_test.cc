@@ -255,8 +255,100 @@ TEST_P(EventStoreTest, RecordIsTheAuditSink) {
   EXPECT_TRUE(store->last_error().ok());
 }
 
+// Async: Record() queues; List() sees everything recorded before it; the
+// destructor stores what is still queued; retention still applies.
+TEST_P(EventStoreTest, AsyncRecordsAreListedAndSurviveDestruction) {
+  EventStoreOptions options;
+  options.async = true;
+  options.max_queued = 16;  // Record() waits for room under the flood
+  options.max_events = 500;
+  options.max_age = absl::ZeroDuration();
+  options.prune_every = 100;
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 150;
+  {
+    auto store = MakeStore(options);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          store->Record(Event(kT0 + absl::Milliseconds(t * 1000 + i), absl::StrCat(t, "-", i)));
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EventQuery q;
+    q.limit = kMaxEventPage;
+    auto page = store->List(q);
+    ASSERT_TRUE(page.ok()) << page.status();
+    // 600 recorded, pruned to 500 at the 600th append at the latest.
+    EXPECT_EQ(page->events.size(), 500u);
+    EXPECT_EQ(page->events.front().event.host_name, absl::StrCat(kThreads - 1, "-", kPerThread - 1));
+    EXPECT_EQ(store->error_count(), 0) << store->last_error();
+    store->Record(Event(kT0 + absl::Hours(1), "last"));
+  }  // destroyed with "last" possibly still queued
+  auto store = MakeStore();
+  auto page = store->List({});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_FALSE(page->events.empty());
+  EXPECT_EQ(page->events.front().event.host_name, "last");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EventStoreTest, ::testing::ValuesIn(AllTestBackends()),
                          BackendFactoryName);
+
+// With SQLite, queued events are stored many per transaction.
+TEST(EventStoreAsyncTest, QueuedEventsShareTransactions) {
+  SqliteOptions sqlite;
+  sqlite.data_dir = MakeTestDir("events-batched");
+  sqlite.busy_timeout = absl::Seconds(60);
+  auto backend = SqliteBackend::Open(sqlite);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  EventStoreOptions options;
+  options.async = true;
+  EventStore store(backend->get(), options);
+  // Hold the write lock so that everything recorded queues up first.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((sqlite.data_dir + "/enlist.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const int64_t before = (*backend)->write_transactions();
+  constexpr int kEvents = 200;
+  for (int i = 0; i < kEvents; ++i) store.Record(Event(kT0 + absl::Seconds(i), absl::StrCat(i)));
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  store.Flush();
+  EXPECT_EQ(*(*backend)->Count(KeyRange::Prefix(kEventsPrefix)), kEvents);
+  // The writer takes up to 256 queued events at a time: the first batch
+  // waited for the lock, the rest went in at most one more.
+  EXPECT_LE((*backend)->write_transactions() - before, 2);
+  EXPECT_EQ(store.error_count(), 0) << store.last_error();
+}
+
+// CreateEach: each item succeeds or fails on its own, in order.
+TEST(EventStoreAsyncTest, CreateEachIsPerItem) {
+  for (const BackendFactory& f : AllTestBackends()) {
+    SCOPED_TRACE(f.name);
+    ManualClock clock(kT0);
+    auto backend = f.open(MakeTestDir(absl::StrCat("create-each-", f.name)), &clock);
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    ASSERT_TRUE((*backend)->Create(Item{"/x/taken", "old", 0, 0, std::nullopt}).ok());
+    const int64_t start = *(*backend)->CurrentRevision();
+    std::vector<Item> items = {Item{"/x/a", "1", 0, 0, std::nullopt},
+                               Item{"/x/taken", "new", 0, 0, std::nullopt},
+                               Item{"no-slash", "2", 0, 0, std::nullopt},
+                               Item{"/x/b", "3", 0, 0, std::nullopt}};
+    auto results = (*backend)->CreateEach(items);
+    ASSERT_EQ(results.size(), 4u);
+    ASSERT_TRUE(results[0].ok()) << results[0].status();
+    EXPECT_EQ(*results[0], start + 1);
+    EXPECT_EQ(results[1].status().code(), absl::StatusCode::kAlreadyExists);
+    EXPECT_EQ(results[2].status().code(), absl::StatusCode::kInvalidArgument);
+    ASSERT_TRUE(results[3].ok()) << results[3].status();
+    EXPECT_EQ(*results[3], start + 2);
+    EXPECT_EQ((*backend)->Get("/x/taken")->value, "old");
+    EXPECT_EQ((*backend)->Get("/x/b")->value, "3");
+  }
+}
 
 // A storage failure inside Record() reaches on_error and last_error(), never
 // the caller.
