@@ -132,7 +132,6 @@ grpc::Status AdminService::ListEvents(grpc::ServerContext* ctx, const ListEvents
   storage::EventQuery q;
   if (req->since_unix() > 0) q.since = absl::FromUnixSeconds(req->since_unix());
   q.limit = req->limit() > 0 ? static_cast<size_t>(req->limit()) : 100;
-  if (deps_.flush_events) deps_.flush_events();
   auto page = deps_.events->List(q);
   if (!page.ok()) return rpc::ToGrpcStatus(page.status());
   for (const auto& se : page->events) {

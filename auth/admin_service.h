@@ -24,9 +24,6 @@ struct AdminDeps {
   token::TokenStore* tokens = nullptr;
   storage::HostStore* hosts = nullptr;
   storage::EventStore* events = nullptr;
-  // Called before events are listed, e.g. to store the join server's queued
-  // audit events first (JoinServer::FlushAuditLog). May be empty.
-  std::function<void()> flush_events;
   log::Logger* logger = &log::Logger::Discard();
   // Fills the parts of the status only the server knows.
   std::function<void(enlist::admin::v1::ClusterStatus*)> status;

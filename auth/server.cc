@@ -178,7 +178,6 @@ absl::Status AuthServer::Impl::Init() {
   ad.tokens = join_server->tokens();
   ad.hosts = hosts.get();
   ad.events = events.get();
-  ad.flush_events = [this] { join_server->FlushAuditLog(); };
   ad.logger = logger;
   ad.status = [this](enlist::admin::v1::ClusterStatus* s) {
     s->set_version(kVersion);

@@ -97,9 +97,6 @@ absl::Status JoinServer::Impl::OpenStorage() {
     eo.on_error = [logger](const absl::Status& s) {
       logger->Error("Failed to store audit event", {{"error", std::string(s.message())}});
     };
-    // Joins do not wait for their audit write: events are stored in
-    // batches behind them (docs/auth.md, "Audit log").
-    eo.async = true;
     events = std::make_unique<storage::EventStore>(backend, eo);
   }
   audit = std::make_unique<FanOutAudit>(events.get(), deps.audit);
@@ -302,14 +299,8 @@ void JoinServer::Shutdown() {
     if (impl_->shut_down) return;
     impl_->shut_down = true;
   }
-  // Runs the checks still queued, then joins the workers; then stores the
-  // audit events they recorded.
+  // Runs the checks still queued, then joins the workers.
   impl_->pool.reset();
-  FlushAuditLog();
-}
-
-void JoinServer::FlushAuditLog() const {
-  if (impl_->events != nullptr) impl_->events->Flush();
 }
 
 }  // namespace enlist::auth

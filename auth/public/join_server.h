@@ -162,15 +162,8 @@ class JoinServer {
   // Join streams refused before they started (stream limit, per-peer rate).
   int64_t refused_streams() const;
 
-  // Returns once every join event recorded so far is in the audit log
-  // (storage). Joins do not wait for their audit write; the events are
-  // stored in batches right behind them. Call before reading the log
-  // through another EventStore (as enlist-auth's admin API does).
-  void FlushAuditLog() const;
-
-  // Finishes the checks still queued, stops the worker threads and stores
-  // the audit events still queued. Call after the grpc::Server has shut
-  // down. Idempotent.
+  // Finishes the checks still queued and stops the worker threads. Call
+  // after the grpc::Server has shut down. Idempotent.
   void Shutdown();
 
   class Impl;

@@ -18,13 +18,6 @@ bool KeyRange::Contains(absl::string_view key) const {
   return key >= start && (end.empty() || key < end);
 }
 
-std::vector<absl::StatusOr<int64_t>> Backend::CreateEach(const std::vector<Item>& items) {
-  std::vector<absl::StatusOr<int64_t>> out;
-  out.reserve(items.size());
-  for (const Item& item : items) out.push_back(Create(item));
-  return out;
-}
-
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

@@ -183,13 +183,6 @@ class Backend {
   // to call periodically from a maintenance thread; never needed for
   // correctness.
   virtual absl::StatusOr<int64_t> PurgeExpired() = 0;
-
-  // Creates each of `items` as Create would, each on its own: one may fail
-  // (kAlreadyExists, kInvalidArgument, ...) while the others are written,
-  // and each one written advances the revision by one. Returns one result
-  // per item, in order. A backend may commit them together (SQLite: one
-  // transaction, one fsync); this default creates them one by one.
-  virtual std::vector<absl::StatusOr<int64_t>> CreateEach(const std::vector<Item>& items);
 };
 
 namespace internal {

@@ -113,102 +113,7 @@ EventStore::EventStore(Backend* backend, EventStoreOptions options)
     : backend_(backend),
       options_(std::move(options)),
       clock_(options_.clock != nullptr ? options_.clock : &RealClock::Get()),
-      instance_(RandomInstance()) {
-  if (options_.async) writer_ = std::thread([this] { WriterLoop(); });
-}
-
-EventStore::~EventStore() {
-  if (!writer_.joinable()) return;
-  {
-    absl::MutexLock l(&queue_mu_);
-    stopping_ = true;
-  }
-  writer_.join();
-}
-
-void EventStore::CountAppends(uint64_t n) {
-  if (options_.prune_every == 0 || n == 0) return;
-  const uint64_t before = appends_.fetch_add(n);
-  if ((before + n) / options_.prune_every == before / options_.prune_every) return;
-  absl::StatusOr<int64_t> pruned = Prune();
-  if (!pruned.ok()) ReportError(pruned.status());
-}
-
-void EventStore::WriterLoop() {
-  // Most events one batch stores (one CreateEach), and how long a batch
-  // waits for more once the first event is queued.
-  constexpr size_t kBatch = 256;
-  constexpr absl::Duration kLinger = absl::Milliseconds(5);
-  while (true) {
-    std::vector<join::JoinEvent> batch;
-    {
-      absl::MutexLock l(&queue_mu_);
-      struct Ready {
-        const EventStore* self;
-        bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return !self->queue_.empty() || self->stopping_;
-        }
-      } ready{this};
-      queue_mu_.Await(absl::Condition(&ready));
-      // Stopping drains the queue first.
-      if (queue_.empty()) return;
-      // Let a burst gather for a moment: one transaction for many events
-      // instead of one for each of a few (Flush() waits for this too).
-      struct Full {
-        const EventStore* self;
-        bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return self->queue_.size() >= kBatch || self->stopping_;
-        }
-      } full{this};
-      queue_mu_.AwaitWithTimeout(absl::Condition(&full), kLinger);
-      while (!queue_.empty() && batch.size() < kBatch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    StoreBatch(batch);
-    absl::MutexLock l(&queue_mu_);
-    handled_total_ += batch.size();
-  }
-}
-
-void EventStore::StoreBatch(const std::vector<join::JoinEvent>& events) {
-  std::vector<Item> items(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    const uint64_t suffix = (instance_ << 32) | sequence_.fetch_add(1);
-    items[i].key = absl::StrCat(kEventsPrefix,
-                                absl::StrFormat("%s-%016x", TimeKey(events[i].time), suffix));
-    items[i].value = Encode(events[i]);
-  }
-  std::vector<absl::StatusOr<int64_t>> written = backend_->CreateEach(items);
-  uint64_t stored = 0;
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (written[i].ok()) {
-      ++stored;
-    } else if (absl::IsAlreadyExists(written[i].status())) {
-      // Another server (or a wrapped sequence) took the id: Append picks
-      // the next one.
-      Record(events[i], /*queue=*/false);
-    } else {
-      ReportError(Wrap("append", written[i].status()));
-    }
-  }
-  CountAppends(stored);
-}
-
-void EventStore::Flush() const {
-  if (!options_.async) return;
-  absl::MutexLock l(&queue_mu_);
-  const uint64_t target = queued_total_;
-  struct Done {
-    const EventStore* self;
-    uint64_t target;
-    bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return self->handled_total_ >= target;
-    }
-  } done{this, target};
-  queue_mu_.Await(absl::Condition(&done));
-}
+      instance_(RandomInstance()) {}
 
 absl::StatusOr<std::string> EventStore::Append(const join::JoinEvent& event) {
   Item item;
@@ -225,12 +130,15 @@ absl::StatusOr<std::string> EventStore::Append(const join::JoinEvent& event) {
     if (!absl::IsAlreadyExists(written.status())) break;
   }
   if (!written.ok()) return Wrap("append", written.status());
-  CountAppends(1);
+
+  if (options_.prune_every != 0 && (appends_.fetch_add(1) + 1) % options_.prune_every == 0) {
+    absl::StatusOr<int64_t> pruned = Prune();
+    if (!pruned.ok()) ReportError(pruned.status());
+  }
   return id;
 }
 
 absl::StatusOr<EventPage> EventStore::List(const EventQuery& query) const {
-  Flush();
   if (!query.cursor.empty() && !ValidId(query.cursor)) {
     return absl::InvalidArgumentError(
         absl::StrCat("events: list: malformed cursor \"",
@@ -297,24 +205,7 @@ absl::StatusOr<int64_t> EventStore::Prune() {
   return removed;
 }
 
-void EventStore::Record(const join::JoinEvent& event) { Record(event, options_.async); }
-
-void EventStore::Record(const join::JoinEvent& event, bool queue) {
-  if (queue) {
-    absl::MutexLock l(&queue_mu_);
-    const size_t max = std::max<size_t>(options_.max_queued, 1);
-    struct Room {
-      const EventStore* self;
-      size_t max;
-      bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return self->queue_.size() < max;
-      }
-    } room{this, max};
-    queue_mu_.Await(absl::Condition(&room));
-    queue_.push_back(event);
-    ++queued_total_;
-    return;
-  }
+void EventStore::Record(const join::JoinEvent& event) {
   absl::Status status;
   try {
     status = Append(event).status();

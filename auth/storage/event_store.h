@@ -8,10 +8,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -41,16 +39,6 @@ struct EventStoreOptions {
   // Called (outside any lock, on the recording thread) with each error
   // Record() swallows or a pruning failure; e.g. to log it. May be empty.
   std::function<void(const absl::Status&)> on_error;
-  // Record() only queues the event; a writer thread stores what is queued
-  // in batches (Backend::CreateEach: with SQLite one transaction and one
-  // fsync for many events), so a join does not wait for its audit write.
-  // List() first waits for the events recorded before it (Flush()), so a
-  // reader of this store sees its own events. The cost: events still queued
-  // when the process dies (not when it shuts down) are lost. False: Record()
-  // stores the event before it returns.
-  bool async = false;
-  // Most events an async store queues; Record() waits while it is full.
-  size_t max_queued = 10000;
 };
 
 // One stored event.
@@ -100,10 +88,6 @@ class EventStore final : public join::AuditSink {
  public:
   // `backend` is not owned and must outlive the store.
   explicit EventStore(Backend* backend, EventStoreOptions options = {});
-  // An async store stores everything still queued first.
-  ~EventStore() override;
-  EventStore(const EventStore&) = delete;
-  EventStore& operator=(const EventStore&) = delete;
 
   // Stores `event`; returns its id. Every `prune_every` appends also
   // prunes; a pruning failure does not fail the append (it goes to on_error
@@ -120,10 +104,6 @@ class EventStore final : public join::AuditSink {
   // failure is counted, kept as last_error() and passed to on_error.
   void Record(const join::JoinEvent& event) override;
 
-  // Returns once every event Record()ed before the call is stored (or its
-  // error reported). Immediate for a synchronous store.
-  void Flush() const;
-
   // The most recent error Record() or pruning swallowed (OK if none).
   absl::Status last_error() const;
   // How many errors Record() or pruning swallowed.
@@ -131,13 +111,6 @@ class EventStore final : public join::AuditSink {
 
  private:
   void ReportError(const absl::Status& status);
-  // Record(), queueing the event (async) or storing it now.
-  void Record(const join::JoinEvent& event, bool queue);
-  // Prunes when `n` more appends crossed a multiple of prune_every.
-  void CountAppends(uint64_t n);
-  // The async writer thread, and one batch of its work.
-  void WriterLoop();
-  void StoreBatch(const std::vector<join::JoinEvent>& events);
 
   Backend* const backend_;
   const EventStoreOptions options_;
@@ -149,15 +122,6 @@ class EventStore final : public join::AuditSink {
   mutable absl::Mutex mu_;
   absl::Status last_error_ ABSL_GUARDED_BY(mu_);
   int64_t error_count_ ABSL_GUARDED_BY(mu_) = 0;
-
-  // Async mode: events waiting for the writer, counts of events queued and
-  // handled (stored or failed), and the writer's stop flag.
-  mutable absl::Mutex queue_mu_;
-  std::deque<join::JoinEvent> queue_ ABSL_GUARDED_BY(queue_mu_);
-  uint64_t queued_total_ ABSL_GUARDED_BY(queue_mu_) = 0;
-  uint64_t handled_total_ ABSL_GUARDED_BY(queue_mu_) = 0;
-  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
-  std::thread writer_;
 };
 
 }  // namespace enlist::storage

@@ -382,28 +382,17 @@ struct SqliteBackend::PendingWrite {
 absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_view key,
                                              const WriteBody& body, int64_t* purged) {
   PendingWrite w{op, key, &body, purged, clock_->Now()};
-  Submit({&w});
-  return std::move(w.result);
-}
-
-void SqliteBackend::Submit(const std::vector<PendingWrite*>& writes) {
   absl::MutexLock q(&queue_mu_);
-  for (PendingWrite* w : writes) queue_.push_back(w);
-  in_flight_ += writes.size();
-  auto all_done = [&writes] {
-    for (const PendingWrite* w : writes) {
-      if (!w->done) return false;
-    }
-    return true;
-  };
-  while (!all_done()) {
+  queue_.push_back(&w);
+  ++in_flight_;
+  while (!w.done) {
     if (leader_active_) {
-      // Another thread is committing; it or the next leader runs these.
+      // Another thread is committing; it or the next leader runs this write.
       queue_mu_.Await(absl::Condition(+[](bool* active) { return !*active; }, &leader_active_));
       continue;
     }
-    // Lead: take what is queued (these writes among it, unless earlier
-    // batches fill up first) and commit it in one transaction.
+    // Lead: take what is queued (this write among it, unless an earlier
+    // batch filled up first) and commit it in one transaction.
     leader_active_ = true;
     std::vector<PendingWrite*> batch;
     while (!queue_.empty() && batch.size() < kMaxBatch) {
@@ -421,6 +410,7 @@ void SqliteBackend::Submit(const std::vector<PendingWrite*>& writes) {
     ++write_transactions_;
     in_flight_ -= batch.size();
   }
+  return std::move(w.result);
 }
 
 int64_t SqliteBackend::write_transactions() const {
@@ -603,48 +593,16 @@ absl::StatusOr<int64_t> SqliteBackend::Put(const Item& item) {
   });
 }
 
-SqliteBackend::WriteBody SqliteBackend::CreateBody(const Item& item, const std::string& context) {
-  return [this, &item, &context](absl::Time now, int64_t revision) -> absl::StatusOr<Wrote> {
-    // Runs inside RunBatch, which holds mu_.
-    mu_.AssertHeld();
+absl::StatusOr<int64_t> SqliteBackend::Create(const Item& item) {
+  ENLIST_RETURN_IF_ERROR(internal::ValidateItem(kName, "create", item, clock_->Now()));
+  const std::string context = internal::Context(kName, "create", item.key);
+  return Write("create", item.key, [&](absl::Time now, int64_t revision) -> absl::StatusOr<Wrote> {
     ENLIST_ASSIGN_OR_RETURN(auto existing,
                             Lookup(db_, stmts_->get.get(), context, item.key, now));
     if (existing.has_value()) return absl::AlreadyExistsError(context + "already exists");
     ENLIST_RETURN_IF_ERROR(Upsert(db_, stmts_->upsert.get(), context, item, revision));
     return Wrote::kSomething;
-  };
-}
-
-absl::StatusOr<int64_t> SqliteBackend::Create(const Item& item) {
-  ENLIST_RETURN_IF_ERROR(internal::ValidateItem(kName, "create", item, clock_->Now()));
-  const std::string context = internal::Context(kName, "create", item.key);
-  return Write("create", item.key, CreateBody(item, context));
-}
-
-std::vector<absl::StatusOr<int64_t>> SqliteBackend::CreateEach(const std::vector<Item>& items) {
-  const absl::Time now = clock_->Now();
-  std::vector<absl::StatusOr<int64_t>> out(items.size(), absl::UnknownError("not run"));
-  std::vector<std::string> contexts(items.size());
-  std::vector<WriteBody> bodies(items.size());
-  std::vector<PendingWrite> pending;
-  pending.reserve(items.size());  // stable addresses below
-  std::vector<size_t> index;
-  for (size_t i = 0; i < items.size(); ++i) {
-    absl::Status valid = internal::ValidateItem(kName, "create", items[i], now);
-    if (!valid.ok()) {
-      out[i] = valid;
-      continue;
-    }
-    contexts[i] = internal::Context(kName, "create", items[i].key);
-    bodies[i] = CreateBody(items[i], contexts[i]);
-    pending.push_back(PendingWrite{"create", items[i].key, &bodies[i], nullptr, now});
-    index.push_back(i);
-  }
-  std::vector<PendingWrite*> writes;
-  for (PendingWrite& w : pending) writes.push_back(&w);
-  if (!writes.empty()) Submit(writes);
-  for (size_t j = 0; j < pending.size(); ++j) out[index[j]] = std::move(pending[j].result);
-  return out;
+  });
 }
 
 absl::StatusOr<int64_t> SqliteBackend::CompareAndSwap(int64_t expected_revision,

@@ -103,9 +103,6 @@ class SqliteBackend final : public Backend {
   absl::StatusOr<int64_t> Count(const KeyRange& range) const override;
   absl::StatusOr<int64_t> CurrentRevision() const override;
   absl::StatusOr<int64_t> PurgeExpired() override;
-  // All of `items` join the same group commit (one transaction unless more
-  // than kMaxBatch writes are waiting).
-  std::vector<absl::StatusOr<int64_t>> CreateEach(const std::vector<Item>& items) override;
 
  private:
   struct Statements;
@@ -139,10 +136,6 @@ class SqliteBackend final : public Backend {
   // null, receives how many expired items the transaction removed.
   absl::StatusOr<int64_t> Write(absl::string_view op, absl::string_view key,
                                 const WriteBody& body, int64_t* purged = nullptr);
-  // Queues `writes` for the group commit and returns when all are done.
-  void Submit(const std::vector<PendingWrite*>& writes);
-  // Create's transaction body for `item`.
-  WriteBody CreateBody(const Item& item, const std::string& context);
 
   const std::string path_;
   const Clock* const clock_;
