@@ -18,6 +18,19 @@ using etcdserverpb::RangeRequest;
 using etcdserverpb::TxnRequest;
 using etcdserverpb::TxnResponse;
 
+// How often Delete reads the key again when a writer moved it on between
+// its read and its guarded delete.
+constexpr int kMaxDeleteRaces = 8;
+
+// A guarded write failed its guard after an earlier attempt of it ended
+// without an answer: that attempt may have applied it, or another writer
+// got there first.
+absl::Status OutcomeUnknown(absl::string_view op, absl::string_view key) {
+  return absl::UnavailableError(absl::StrCat(
+      internal::Context(kName, op, key),
+      "outcome unknown: an attempt timed out on a member and the repeat found the key changed"));
+}
+
 absl::Status NotFound(absl::string_view op, absl::string_view key) {
   return absl::NotFoundError(absl::StrCat(internal::Context(kName, op, key), "not found"));
 }
@@ -180,11 +193,13 @@ absl::StatusOr<int64_t> EtcdBackend::Create(const Item& item) {
     cmp->set_create_revision(0);
     *req.add_success()->mutable_request_put() = PutRequestFor(item, lease);
     TxnResponse resp;
-    absl::Status s = client_->Call(EtcdCallKind::kConditional,
-                                   [&](EtcdConnection& c, grpc::ClientContext& ctx) {
-                                     return c.kv->Txn(&ctx, req, &resp);
-                                   });
+    bool maybe_applied = false;
+    absl::Status s = client_->Call(
+        EtcdCallKind::kGuarded,
+        [&](EtcdConnection& c, grpc::ClientContext& ctx) { return c.kv->Txn(&ctx, req, &resp); },
+        0, &maybe_applied);
     if (!s.ok()) return Failed("create", item.key, s);
+    if (!resp.succeeded() && maybe_applied) return OutcomeUnknown("create", item.key);
     if (!resp.succeeded()) {
       return absl::AlreadyExistsError(
           absl::StrCat(internal::Context(kName, "create", item.key), "already exists"));
@@ -230,11 +245,13 @@ absl::StatusOr<int64_t> EtcdBackend::CompareAndSwap(int64_t expected_revision, c
     TxnRequest req = GuardedTxn(EtcdKey(item.key), expected_revision);
     *req.add_success()->mutable_request_put() = PutRequestFor(item, lease);
     TxnResponse resp;
-    absl::Status s = client_->Call(EtcdCallKind::kConditional,
-                                   [&](EtcdConnection& c, grpc::ClientContext& ctx) {
-                                     return c.kv->Txn(&ctx, req, &resp);
-                                   });
+    bool maybe_applied = false;
+    absl::Status s = client_->Call(
+        EtcdCallKind::kGuarded,
+        [&](EtcdConnection& c, grpc::ClientContext& ctx) { return c.kv->Txn(&ctx, req, &resp); },
+        0, &maybe_applied);
     if (!s.ok()) return Failed("compare-and-swap", item.key, s);
+    if (!resp.succeeded() && maybe_applied) return OutcomeUnknown("compare-and-swap", item.key);
     if (!resp.succeeded()) return GuardFailed("compare-and-swap", item.key, expected_revision, resp);
     return resp.header().revision();
   });
@@ -242,17 +259,26 @@ absl::StatusOr<int64_t> EtcdBackend::CompareAndSwap(int64_t expected_revision, c
 
 absl::StatusOr<int64_t> EtcdBackend::Delete(absl::string_view key) {
   ENLIST_RETURN_IF_ERROR(internal::ValidateKey(kName, "delete", key));
-  etcdserverpb::DeleteRangeRequest req;
-  req.set_key(EtcdKey(key));
-  etcdserverpb::DeleteRangeResponse resp;
-  // Not idempotent in its answer: a repeat after a lost reply says "not found".
-  absl::Status s = client_->Call(EtcdCallKind::kConditional,
-                                 [&](EtcdConnection& c, grpc::ClientContext& ctx) {
-                                   return c.kv->DeleteRange(&ctx, req, &resp);
-                                 });
-  if (!s.ok()) return Failed("delete", key, s);
-  if (resp.deleted() == 0) return NotFound("delete", key);
-  return resp.header().revision();
+  // A blind DeleteRange cannot go to another member after an ambiguous
+  // failure (a repeat that finds nothing would say "not found"); a delete
+  // guarded by the revision just read can. A writer racing in between moves
+  // the revision on: read again.
+  for (int race = 0; race < kMaxDeleteRaces; ++race) {
+    RangeRequest read;
+    read.set_key(EtcdKey(key));
+    read.set_keys_only(true);
+    etcdserverpb::RangeResponse current;
+    absl::Status s = client_->Call(EtcdCallKind::kIdempotent,
+                                   [&](EtcdConnection& c, grpc::ClientContext& ctx) {
+                                     return c.kv->Range(&ctx, read, &current);
+                                   });
+    if (!s.ok()) return Failed("delete", key, s);
+    if (current.kvs_size() == 0) return NotFound("delete", key);
+    absl::StatusOr<int64_t> deleted = GuardedDelete("delete", key, current.kvs(0).mod_revision());
+    if (!absl::IsAborted(deleted.status())) return deleted;
+  }
+  return absl::AbortedError(absl::StrCat(internal::Context(kName, "delete", key),
+                                         "changed concurrently ", kMaxDeleteRaces, " times"));
 }
 
 absl::StatusOr<int64_t> EtcdBackend::CompareAndDelete(absl::string_view key,
@@ -260,15 +286,22 @@ absl::StatusOr<int64_t> EtcdBackend::CompareAndDelete(absl::string_view key,
   ENLIST_RETURN_IF_ERROR(internal::ValidateKey(kName, "compare-and-delete", key));
   ENLIST_RETURN_IF_ERROR(
       internal::ValidateExpectedRevision(kName, "compare-and-delete", key, expected_revision));
+  return GuardedDelete("compare-and-delete", key, expected_revision);
+}
+
+absl::StatusOr<int64_t> EtcdBackend::GuardedDelete(absl::string_view op, absl::string_view key,
+                                                   int64_t expected_revision) {
   TxnRequest req = GuardedTxn(EtcdKey(key), expected_revision);
   req.add_success()->mutable_request_delete_range()->set_key(EtcdKey(key));
   TxnResponse resp;
-  absl::Status s = client_->Call(EtcdCallKind::kConditional,
-                                 [&](EtcdConnection& c, grpc::ClientContext& ctx) {
-                                   return c.kv->Txn(&ctx, req, &resp);
-                                 });
-  if (!s.ok()) return Failed("compare-and-delete", key, s);
-  if (!resp.succeeded()) return GuardFailed("compare-and-delete", key, expected_revision, resp);
+  bool maybe_applied = false;
+  absl::Status s = client_->Call(
+      EtcdCallKind::kGuarded,
+      [&](EtcdConnection& c, grpc::ClientContext& ctx) { return c.kv->Txn(&ctx, req, &resp); },
+      0, &maybe_applied);
+  if (!s.ok()) return Failed(op, key, s);
+  if (!resp.succeeded() && maybe_applied) return OutcomeUnknown(op, key);
+  if (!resp.succeeded()) return GuardFailed(op, key, expected_revision, resp);
   return resp.header().revision();
 }
 

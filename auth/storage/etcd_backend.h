@@ -12,7 +12,11 @@
 //     written", as the Backend contract says.
 //   - Create is a Txn with `create_revision(key) == 0`; CompareAndSwap and
 //     CompareAndDelete are Txns with `mod_revision(key) == expected`, whose
-//     failure branch reads the key to tell kNotFound from kAborted.
+//     failure branch reads the key to tell kNotFound from kAborted. Delete
+//     reads the key's mod_revision and deletes with that guard. Guarded
+//     writes are safe to repeat on another member after an ambiguous failure
+//     (a deadline while the member's leader died): a repeat of an applied
+//     attempt fails its guard instead of applying twice.
 //   - Expiry uses leases bucketed by the second: every item expiring in the
 //     same second (rounded up) shares one lease whose ID encodes that second
 //     (kLeaseTag | unix seconds), granted with the remaining TTL measured by
@@ -23,8 +27,10 @@
 //   - Count is a count_only Range; Range pages use etcd's limit and `more`.
 //
 // Failures: kUnavailable when no member answers in time (after failover
-// and bounded retries), or when a conditional write's outcome is unknown
-// (the connection broke after sending it): the caller must re-read before
+// and bounded retries), or when a write's outcome is unknown: an attempt
+// reached etcd without an answer and the repeat on the next member found the
+// guard failed (that attempt may have applied, or another writer did) — the
+// message says "outcome unknown", and the caller must re-read before
 // retrying. Messages: "storage: etcd: <op> <key>: <endpoint>: <cause>".
 #ifndef ENLIST_AUTH_STORAGE_ETCD_BACKEND_H_
 #define ENLIST_AUTH_STORAGE_ETCD_BACKEND_H_
@@ -113,6 +119,11 @@ class EtcdBackend final : public Backend {
       absl::string_view op, const Item& item,
       const std::function<absl::StatusOr<int64_t>(int64_t lease)>& write);
   absl::Status Failed(absl::string_view op, absl::string_view key, const absl::Status& s) const;
+  // Deletes `key` if its mod_revision is `expected_revision` (a guarded Txn,
+  // repeated on the next member after an ambiguous failure). kNotFound,
+  // kAborted (revision moved on), kUnavailable ("outcome unknown" included).
+  absl::StatusOr<int64_t> GuardedDelete(absl::string_view op, absl::string_view key,
+                                        int64_t expected_revision);
 
   const EtcdOptions options_;
   const std::string prefix_;

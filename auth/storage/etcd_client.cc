@@ -171,7 +171,8 @@ absl::Duration EtcdClient::Jittered(absl::Duration d) {
 absl::Status EtcdClient::Call(
     EtcdCallKind kind,
     const std::function<grpc::Status(EtcdConnection&, grpc::ClientContext&)>& rpc,
-    int max_attempts) {
+    int max_attempts, bool* maybe_applied) {
+  bool ambiguous = false;
   const size_t n = connections_.size();
   absl::Duration backoff = options_.retry_backoff;
   std::string last_error;
@@ -199,14 +200,27 @@ absl::Status EtcdClient::Call(
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + options_.request_timeout));
     PrepareStreamContext(&ctx);
     grpc::Status s = rpc(c, ctx);
-    if (s.ok()) return absl::OkStatus();
+    if (s.ok()) {
+      if (maybe_applied != nullptr) *maybe_applied = ambiguous;
+      return absl::OkStatus();
+    }
     last_error = absl::StrCat(c.endpoint, ": ", s.error_message());
     last_code = s.error_code();
     if (!Retryable(s.error_code())) break;
     Rotate(index);
-    if (kind == EtcdCallKind::kConditional && !CertainlyNotApplied(s)) {
+    if (CertainlyNotApplied(s)) continue;
+    // The request reached the member and may have been proposed: e.g. a
+    // follower that still believed in a leader which had just died forwarded
+    // it into the void, and it timed out. Only a write that cannot apply
+    // twice may go to the next member.
+    if (kind == EtcdCallKind::kConditional) {
       return absl::UnavailableError(absl::StrCat(last_error, " (outcome unknown)"));
     }
+    ambiguous = true;
+  }
+  if (maybe_applied != nullptr) *maybe_applied = ambiguous;
+  if (ambiguous && kind == EtcdCallKind::kGuarded) {
+    return absl::UnavailableError(absl::StrCat(last_error, " (outcome unknown)"));
   }
   return absl::Status(MapCode(last_code), last_error);
 }

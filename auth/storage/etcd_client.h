@@ -63,7 +63,15 @@ enum class EtcdCallKind {
   // Reads and writes whose repetition leaves the same state (Put of a fixed
   // value, DeleteRange): retried after any kUnavailable.
   kIdempotent,
-  // Conditional writes (Txn): retried only when etcd certainly did not apply
+  // Revision-guarded Txns (a compare on create_revision == 0 or on
+  // mod_revision == R): retried after any kUnavailable, on the next member,
+  // because a repeat of an attempt that etcd did apply fails its guard
+  // instead of applying twice. Such a failed guard is then ambiguous (our
+  // earlier attempt, or another writer?): Call reports it through
+  // `maybe_applied`, and the caller must answer "outcome unknown" instead of
+  // kNotFound/kAborted/kAlreadyExists.
+  kGuarded,
+  // Other conditional writes: retried only when etcd certainly did not apply
   // them (no connection to the member, or "no leader", which etcd answers
   // before proposing because every call carries the `hasleader` metadata).
   kConditional,
@@ -87,9 +95,13 @@ class EtcdClient {
   // says "outcome unknown"; a member that cannot be reached says "cannot
   // connect" and, with TLS, the channel's last error (e.g. a certificate
   // that does not verify). `max_attempts` > 0 overrides the options'.
+  // `maybe_applied`, if not null, is set to whether an attempt reached etcd
+  // and ended without a certain answer (deadline, broken connection), i.e.
+  // etcd may have applied the write already; a kGuarded call that fails
+  // after such an attempt says "outcome unknown" too.
   absl::Status Call(EtcdCallKind kind,
                     const std::function<grpc::Status(EtcdConnection&, grpc::ClientContext&)>& rpc,
-                    int max_attempts = 0);
+                    int max_attempts = 0, bool* maybe_applied = nullptr);
 
   // `d` scaled by a random factor in [0.5, 1.5): retry pauses, so clients
   // that failed together do not retry in step.

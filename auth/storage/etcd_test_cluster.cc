@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "auth/storage/etcd_client.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
@@ -151,9 +152,9 @@ absl::Status EtcdTestCluster::Restart(int i) {
   return WaitServing(i);
 }
 
-absl::Status EtcdTestCluster::Compact(int64_t revision) {
+absl::StatusOr<std::string> EtcdTestCluster::Etcdctl(const std::vector<std::string>& args) const {
   // etcdctl (etcd-client): the hand-written proto/etcd subset has no
-  // Compact RPC, and only tests compact.
+  // Compact or Maintenance RPCs, and only tests need them.
   std::vector<std::string> argv = {"/usr/bin/etcdctl",
                                    "--endpoints=" + absl::StrJoin(LiveEndpoints(), ","),
                                    "--command-timeout=10s"};
@@ -163,17 +164,36 @@ absl::Status EtcdTestCluster::Compact(int64_t revision) {
     argv.push_back("--cert=" + tls.cert_file);
     argv.push_back("--key=" + tls.key_file);
   }
-  argv.push_back("compact");
-  argv.push_back(absl::StrCat(revision));
-  argv.push_back("--physical");
+  argv.insert(argv.end(), args.begin(), args.end());
   std::string output;
   absl::StatusOr<int> rc = testing::RunCommand(argv, &output, absl::Seconds(20));
   if (!rc.ok()) return rc.status();
   if (*rc != 0) {
-    return absl::UnavailableError(absl::StrCat("etcd cluster: etcdctl compact ", revision,
+    return absl::UnavailableError(absl::StrCat("etcd cluster: etcdctl ", absl::StrJoin(args, " "),
                                                " exited ", *rc, ": ", output));
   }
-  return absl::OkStatus();
+  return output;
+}
+
+absl::Status EtcdTestCluster::Compact(int64_t revision) {
+  return Etcdctl({"compact", absl::StrCat(revision), "--physical"}).status();
+}
+
+absl::StatusOr<int> EtcdTestCluster::Leader() const {
+  // "endpoint status -w simple": one line per live member,
+  // "<endpoint>, <id>, <version>, <db size>, <is leader>, ...".
+  absl::StatusOr<std::string> out = Etcdctl({"endpoint", "status", "-w", "simple"});
+  if (!out.ok()) return out.status();
+  for (absl::string_view line : absl::StrSplit(*out, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> fields = absl::StrSplit(line, ", ");
+    if (fields.size() < 5 || fields[4] != "true") continue;
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+      if (endpoints_[i] == fields[0] || "https://" + endpoints_[i] == fields[0]) {
+        return static_cast<int>(i);
+      }
+    }
+  }
+  return absl::UnavailableError(absl::StrCat("etcd cluster: no leader in: ", *out));
 }
 
 EtcdTestCluster::~EtcdTestCluster() {

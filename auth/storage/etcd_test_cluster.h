@@ -62,6 +62,9 @@ class EtcdTestCluster {
   // --physical): watches starting before it are cancelled with
   // compact_revision set. kUnavailable when etcdctl fails.
   absl::Status Compact(int64_t revision);
+  // The index of the current Raft leader among the live members (etcdctl
+  // endpoint status). kUnavailable when there is none (an election).
+  absl::StatusOr<int> Leader() const;
   // The endpoints of members not killed.
   std::vector<std::string> LiveEndpoints() const;
   // Member `i`'s log so far.
@@ -69,6 +72,8 @@ class EtcdTestCluster {
 
  private:
   EtcdTestCluster() = default;
+  // Runs etcdctl with `args` against the live members; its output.
+  absl::StatusOr<std::string> Etcdctl(const std::vector<std::string>& args) const;
   // Waits until the member at endpoint `i` answers a read.
   absl::Status WaitServing(int i);
 
