@@ -117,8 +117,13 @@ absl::StatusOr<ServerJoinSession::Reply> ServerJoinSession::OnInit(const ClientI
     if (absl::IsNotFound(stored.status())) {
       return Fail(absl::PermissionDeniedError("token not found"), generic);
     }
-    return Fail(absl::UnavailableError(
-        absl::StrCat("join: reading token: ", stored.status().message())));
+    // A server that refuses joins on purpose (its CA is no longer the
+    // cluster's) says kFailedPrecondition, and the agent must not retry it
+    // forever; anything else is a storage outage, retryable.
+    const absl::StatusCode code = absl::IsFailedPrecondition(stored.status())
+                                      ? absl::StatusCode::kFailedPrecondition
+                                      : absl::StatusCode::kUnavailable;
+    return Fail(absl::Status(code, absl::StrCat("join: reading token: ", stored.status().message())));
   }
   token_ = *std::move(stored);
   if (token_.token.ExpiredAt(deps_.clock->Now())) {

@@ -175,6 +175,63 @@ INSTANTIATE_TEST_SUITE_P(
                  "join: token \"boot\" does not grant role \"Auth\"", "does not grant role"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// A token store whose reads fail with a given status; the rest goes to
+// `inner`.
+class FailingTokenStore : public token::TokenStore {
+ public:
+  FailingTokenStore(token::TokenStore* inner, absl::Status read_error)
+      : inner_(inner), read_error_(std::move(read_error)) {}
+  absl::StatusOr<token::StoredToken> GetToken(absl::string_view) const override {
+    return read_error_;
+  }
+  absl::Status PutToken(const token::TokenResource& t, bool overwrite) override {
+    return inner_->PutToken(t, overwrite);
+  }
+  absl::Status DeleteTokenIfRevision(absl::string_view name, int64_t revision) override {
+    return inner_->DeleteTokenIfRevision(name, revision);
+  }
+  absl::Status DeleteToken(absl::string_view name) override { return inner_->DeleteToken(name); }
+  absl::StatusOr<std::vector<token::StoredToken>> ListTokens() const override {
+    return inner_->ListTokens();
+  }
+
+ private:
+  token::TokenStore* inner_;
+  absl::Status read_error_;
+};
+
+TEST_F(SessionTest, TokenReadFailuresKeepRefusalApartFromOutage) {
+  struct Case {
+    const char* name;
+    absl::Status read_error;
+    absl::StatusCode code;
+    const char* message;
+  };
+  const Case cases[] = {
+      // The server refuses joins until restarted: retrying will not help.
+      {"refusing", absl::FailedPreconditionError("ca: the cluster CA in storage changed"),
+       absl::StatusCode::kFailedPrecondition,
+       "join: reading token: ca: the cluster CA in storage changed"},
+      // Storage down: retryable.
+      {"outage", absl::UnavailableError("tokens: get \"boot\": storage: etcd: no leader"),
+       absl::StatusCode::kUnavailable,
+       "join: reading token: tokens: get \"boot\": storage: etcd: no leader"},
+      {"other", absl::InternalError("tokens: corrupt"), absl::StatusCode::kUnavailable,
+       "join: reading token: tokens: corrupt"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FailingTokenStore failing(&tokens_, c.read_error);
+    deps_.tokens = &failing;
+    auto solver = TokenSolver(kSecret);
+    auto r = Run(Init("token", "boot"), solver.get());
+    EXPECT_EQ(r.status().code(), c.code) << r.status();
+    EXPECT_EQ(r.status().message(), c.message);
+    EXPECT_EQ(issuer_.issued(), 0u);
+    deps_.tokens = &tokens_;
+  }
+}
+
 TEST_F(SessionTest, SingleUseTokenWorksOnce) {
   auto solver = TokenSolver(kSecret);
   ASSERT_TRUE(Run(Init("token", "once"), solver.get()).ok());
