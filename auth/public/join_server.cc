@@ -15,6 +15,7 @@
 #include "auth/storage/host_store.h"
 #include "auth/storage/sqlite_backend.h"
 #include "auth/storage/token_store.h"
+#include "core/rpc/keepalive.h"
 #include "core/token/token_resource.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
@@ -207,6 +208,12 @@ absl::StatusOr<std::unique_ptr<JoinServer>> JoinServer::Create(const AuthConfig&
 }
 
 void JoinServer::Register(grpc::ServerBuilder& builder) {
+  // enlist-proxy pings during streams every rpc::kProxyKeepaliveTime; gRPC's
+  // default policy (one ping per 5 minutes without data) would answer with
+  // GOAWAY "too_many_pings" and fail every join on the connection.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(rpc::kMinPermittedPingInterval)));
   builder.RegisterService(impl_->service.get());
 }
 

@@ -116,8 +116,10 @@ class JoinServer {
   JoinServer(const JoinServer&) = delete;
   JoinServer& operator=(const JoinServer&) = delete;
 
-  // Registers the join service on `builder`. Call once, before
-  // BuildAndStart. The service must outlive the server built.
+  // Registers the join service on `builder`, and lets the server accept
+  // keepalive pings every rpc::kMinPermittedPingInterval (enlist-proxy's
+  // pings). Call once, before BuildAndStart. The service must outlive the
+  // server built.
   void Register(grpc::ServerBuilder& builder);
 
   // TLS credentials for the caller's port, with a fresh key and a server

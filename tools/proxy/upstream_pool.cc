@@ -32,7 +32,9 @@ absl::StatusOr<std::unique_ptr<UpstreamPool>> UpstreamPool::Create(UpstreamPoolO
     // connect + TLS handshake timeout, and a slow handshake is not a dead server.
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                 static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+    // enlist-auth permits pings this often (core/rpc/keepalive.h).
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+                static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
     args.SetMaxReceiveMessageSize(options.max_message_bytes);
     args.SetMaxSendMessageSize(options.max_message_bytes);
     // Connections of this pool only: its health is not another channel's.

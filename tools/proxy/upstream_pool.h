@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/rpc/keepalive.h"
 #include "grpcpp/grpcpp.h"
 
 namespace enlist::proxy {
@@ -36,6 +37,10 @@ struct UpstreamPoolOptions {
   // over on its first error.
   absl::Duration min_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
+  // Ping interval on an upstream connection while a stream is open. An
+  // auth server accepts pings down to rpc::kMinPermittedPingInterval;
+  // pinging more often gets the connection closed ("too_many_pings").
+  absl::Duration keepalive_time = rpc::kProxyKeepaliveTime;
   // Largest message accepted from or sent to an auth server.
   int max_message_bytes = 256 * 1024;
 };
