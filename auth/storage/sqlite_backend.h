@@ -83,9 +83,10 @@ class SqliteBackend final : public Backend {
   // The database file's path.
   const std::string& path() const { return path_; }
 
-  // Group-commit figures (for metrics and tests): write transactions run
-  // (each one fsync when it commits), and writes called but not yet
-  // returned (queued or in the transaction being committed).
+  // Group-commit figures, for tests and diagnostics (not exported as
+  // metrics): write transactions run (each one fsync when it commits), and
+  // writes called but not yet returned (queued or in the transaction being
+  // committed).
   int64_t write_transactions() const;
   size_t in_flight_writes() const;
 
