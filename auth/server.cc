@@ -15,12 +15,12 @@
 #include "auth/public/join_server.h"
 #include "auth/storage/etcd_backend.h"
 #include "auth/storage/event_store.h"
-#include "auth/storage/gated_token_store.h"
 #include "auth/storage/host_store.h"
 #include "auth/storage/sqlite_backend.h"
 #include "auth/storage/token_cache.h"
 #include "auth/storage/token_store.h"
 #include "core/metrics/metrics.h"
+#include "core/token/gated_token_store.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
 #include "grpcpp/grpcpp.h"
@@ -58,7 +58,7 @@ class AuthServer::Impl {
   std::unique_ptr<ca::SharedCaMonitor> ca_monitor;
   std::unique_ptr<storage::BackendTokenStore> backend_tokens;
   std::unique_ptr<storage::CachedTokenStore> token_cache;
-  std::unique_ptr<storage::GatedTokenStore> tokens;
+  std::unique_ptr<token::GatedTokenStore> tokens;
   // The admin service's views of the storage the join server writes.
   std::unique_ptr<storage::HostStore> hosts;
   std::unique_ptr<storage::EventStore> events;
@@ -136,7 +136,7 @@ absl::Status AuthServer::Impl::OpenStorage() {
   backend_tokens = std::make_unique<storage::BackendTokenStore>(backend.get(), methods, to);
   token_cache = std::make_unique<storage::CachedTokenStore>(backend_tokens.get());
   ENLIST_RETURN_IF_ERROR(token_cache->Start(watches));
-  tokens = std::make_unique<storage::GatedTokenStore>(
+  tokens = std::make_unique<token::GatedTokenStore>(
       token_cache.get(), [monitor = ca_monitor.get()] { return monitor->Check(); });
   if (!ca_monitor->WaitUntilWatching(absl::Seconds(5)) ||
       !token_cache->WaitUntilWatching(absl::Seconds(5))) {

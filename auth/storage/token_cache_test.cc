@@ -13,9 +13,9 @@
 #include "auth/storage/backend_testing.h"
 #include "auth/storage/etcd_backend.h"
 #include "auth/storage/etcd_test_cluster.h"
-#include "auth/storage/gated_token_store.h"
 #include "auth/storage/token_store.h"
 #include "core/testing/subprocess.h"
+#include "core/token/gated_token_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "methods/token/auth/token_checker.h"
@@ -176,7 +176,7 @@ TEST_F(TokenCacheTest, WatchDownReadsEtcdThenASnapshotRestoresTheCache) {
 TEST_F(TokenCacheTest, GateRefusesReadsButNotAdministration) {
   StartCache();
   absl::Status gate = absl::OkStatus();
-  GatedTokenStore gated(cache_.get(), [&] { return gate; });
+  token::GatedTokenStore gated(cache_.get(), [&] { return gate; });
   ASSERT_TRUE(gated.PutToken(MakeToken("g"), false).ok());
   EXPECT_TRUE(gated.GetToken("g").ok());
   gate = absl::FailedPreconditionError("ca: changed");

@@ -7,6 +7,7 @@
 #include "core/join/client_session.h"
 #include "core/join/server_session.h"
 #include "core/join/testing/fakes.h"
+#include "core/token/gated_token_store.h"
 #include "core/token/token_resource.h"
 #include "core/token/token_store.h"
 #include "gmock/gmock.h"
@@ -175,31 +176,6 @@ INSTANTIATE_TEST_SUITE_P(
                  "join: token \"boot\" does not grant role \"Auth\"", "does not grant role"}),
     [](const auto& info) { return std::string(info.param.name); });
 
-// A token store whose reads fail with a given status; the rest goes to
-// `inner`.
-class FailingTokenStore : public token::TokenStore {
- public:
-  FailingTokenStore(token::TokenStore* inner, absl::Status read_error)
-      : inner_(inner), read_error_(std::move(read_error)) {}
-  absl::StatusOr<token::StoredToken> GetToken(absl::string_view) const override {
-    return read_error_;
-  }
-  absl::Status PutToken(const token::TokenResource& t, bool overwrite) override {
-    return inner_->PutToken(t, overwrite);
-  }
-  absl::Status DeleteTokenIfRevision(absl::string_view name, int64_t revision) override {
-    return inner_->DeleteTokenIfRevision(name, revision);
-  }
-  absl::Status DeleteToken(absl::string_view name) override { return inner_->DeleteToken(name); }
-  absl::StatusOr<std::vector<token::StoredToken>> ListTokens() const override {
-    return inner_->ListTokens();
-  }
-
- private:
-  token::TokenStore* inner_;
-  absl::Status read_error_;
-};
-
 TEST_F(SessionTest, TokenReadFailuresKeepRefusalApartFromOutage) {
   struct Case {
     const char* name;
@@ -221,7 +197,8 @@ TEST_F(SessionTest, TokenReadFailuresKeepRefusalApartFromOutage) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    FailingTokenStore failing(&tokens_, c.read_error);
+    // Reads fail with `read_error` before reaching the real store.
+    token::GatedTokenStore failing(&tokens_, [&c] { return c.read_error; });
     deps_.tokens = &failing;
     auto solver = TokenSolver(kSecret);
     auto r = Run(Init("token", "boot"), solver.get());
