@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "auth/ca/ssh_cert.h"
 #include "auth/ca/x509_issuer.h"
@@ -112,6 +114,40 @@ absl::StatusOr<std::unique_ptr<ClusterCa>> ClusterCa::LoadOrCreate(const std::st
                           SshPublicKeyLine(*ca->ssh_key_, absl::StrCat(cluster_name, "-host-ca")));
   ENLIST_ASSIGN_OR_RETURN(ca->pin_, CaPin(*ca->tls_cert_));
   return ca;
+}
+
+namespace {
+
+bool LooksLikeIp(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos &&
+         (s.find('.') != std::string::npos || s.find(':') != std::string::npos);
+}
+
+}  // namespace
+
+absl::StatusOr<ServerTlsPem> IssueServerTls(const ClusterCa& ca, const std::string& common_name,
+                                            const std::vector<std::string>& names,
+                                            const Clock& clock) {
+  ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, GenerateP256Key());
+  CertProfile p;
+  p.common_name = common_name;
+  p.dns_names = {"localhost"};
+  p.ip_addresses = {"127.0.0.1", "::1"};
+  for (const std::string& n : names) {
+    if (n.empty() || n == "0.0.0.0" || n == "::") continue;
+    auto& list = LooksLikeIp(n) ? p.ip_addresses : p.dns_names;
+    if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
+  }
+  p.server_auth = true;
+  p.not_before = clock.Now() - absl::Minutes(5);
+  p.not_after = clock.Now() + absl::Hours(24 * 365);
+  ENLIST_ASSIGN_OR_RETURN(crypto::X509Ptr cert,
+                          IssueCertificate(p, *key, &ca.tls_cert(), ca.tls_key()));
+  ServerTlsPem out;
+  ENLIST_ASSIGN_OR_RETURN(std::string cert_pem, CertificatePem(*cert));
+  ENLIST_ASSIGN_OR_RETURN(out.key_pem, PrivateKeyPem(*key));
+  out.chain_pem = cert_pem + ca.tls_cert_pem();
+  return out;
 }
 
 }  // namespace enlist::ca

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/crypto/ptr.h"
@@ -64,6 +65,24 @@ class ClusterCa {
   std::string tls_cert_der_, tls_cert_pem_, ssh_public_key_, pin_;
   bool created_ = false;
 };
+
+// A TLS server identity issued by the cluster CA, as PEM. Holds a private
+// key: never log.
+struct ServerTlsPem {
+  std::string key_pem;
+  // The server certificate followed by the CA certificate (agents check
+  // their pin against the chain).
+  std::string chain_pem;
+};
+
+// Issues a server identity: a fresh P-256 key and a certificate (valid one
+// year, from five minutes ago) for `common_name` naming "localhost",
+// 127.0.0.1, ::1 and every entry of `names` (IP literals as IP addresses,
+// the rest as DNS names; "", "0.0.0.0" and "::" skipped). kInternal when
+// key generation or signing fails.
+absl::StatusOr<ServerTlsPem> IssueServerTls(const ClusterCa& ca, const std::string& common_name,
+                                            const std::vector<std::string>& names,
+                                            const Clock& clock);
 
 }  // namespace enlist::ca
 

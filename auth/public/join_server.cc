@@ -25,11 +25,6 @@
 namespace enlist::auth {
 namespace {
 
-bool LooksLikeIp(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos &&
-         (s.find('.') != std::string::npos || s.find(':') != std::string::npos);
-}
-
 // Sends each event to the audit log and to the embedder's sink.
 class FanOutAudit final : public join::AuditSink {
  public:
@@ -224,30 +219,14 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> JoinServer::ServerCrede
     return absl::FailedPreconditionError(
         "join server: server credentials: no cluster CA (a custom issuer is in use)");
   }
-  const Clock& clock = *impl_->deps.clock;
   // A fresh server key each time; the certificate names every address the
   // server may be reached by.
-  ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, ca::GenerateP256Key());
-  ca::CertProfile p;
-  p.common_name = absl::StrCat(impl_->config.cluster_name, " auth");
-  p.dns_names = {"localhost"};
-  p.ip_addresses = {"127.0.0.1", "::1"};
-  for (const std::string& n : names) {
-    if (n.empty() || n == "0.0.0.0" || n == "::") continue;
-    auto& list = LooksLikeIp(n) ? p.ip_addresses : p.dns_names;
-    if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
-  }
-  p.server_auth = true;
-  p.not_before = clock.Now() - absl::Minutes(5);
-  p.not_after = clock.Now() + absl::Hours(24 * 365);
-  ENLIST_ASSIGN_OR_RETURN(crypto::X509Ptr cert,
-                          ca::IssueCertificate(p, *key, &ca->tls_cert(), ca->tls_key()));
-  ENLIST_ASSIGN_OR_RETURN(std::string cert_pem, ca::CertificatePem(*cert));
-  ENLIST_ASSIGN_OR_RETURN(std::string key_pem, ca::PrivateKeyPem(*key));
+  ENLIST_ASSIGN_OR_RETURN(ca::ServerTlsPem tls,
+                          ca::IssueServerTls(*ca, absl::StrCat(impl_->config.cluster_name, " auth"),
+                                             names, *impl_->deps.clock));
   grpc::SslServerCredentialsOptions opts(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   opts.pem_root_certs = ca->tls_cert_pem();
-  // The chain includes the CA certificate so agents can check their pin.
-  opts.pem_key_cert_pairs.push_back({key_pem, cert_pem + ca->tls_cert_pem()});
+  opts.pem_key_cert_pairs.push_back({tls.key_pem, tls.chain_pem});
   return grpc::SslServerCredentials(opts);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,8 @@
 #include "core/config/yaml.h"
 #include "core/http/curl_http_client.h"
 #include "core/join/registry.h"
+#include "core/join/solver.h"
+#include "core/util/file.h"
 #include "core/util/status_macros.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/create_channel.h"
@@ -114,6 +117,103 @@ class HeldStream final : public grpc::ClientBidiReactor<JoinRequest, JoinRespons
   std::atomic<int>* const done_;
 };
 
+// A ClientInit for the bench token with the simulated agents' host keys.
+JoinRequest BenchClientInit(const agent::HostKeys& keys, const std::string& host_name) {
+  JoinRequest init;
+  auto* ci = init.mutable_init();
+  ci->set_join_method("azure");
+  ci->set_token_name(kBenchTokenName);
+  ci->set_role("Node");
+  ci->set_client_version("enlist-bench/0.1.0");
+  ci->mutable_host()->set_tls_public_key(keys.tls_public_key_der);
+  ci->mutable_host()->set_ssh_public_key(keys.ssh_public_key_line);
+  ci->mutable_host()->set_host_name(host_name);
+  return init;
+}
+
+// `n` TLS channels to `addr`, each its own connection, connected.
+absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> ConnectChannels(
+    const std::string& addr, const std::string& ca_pem, int n, const char* what) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ca_pem;
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::SslCredentials(ssl);
+  std::vector<std::shared_ptr<grpc::Channel>> out;
+  for (int i = 0; i < n; ++i) {
+    grpc::ChannelArguments args;
+    // Distinct arguments: gRPC shares a subchannel (one connection) between
+    // channels with identical arguments.
+    args.SetInt("enlist.bench.channel", i);
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(1 << 20);
+    out.push_back(grpc::CreateCustomChannel(addr, creds, args));
+  }
+  for (auto& ch : out) {
+    if (!ch->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
+      return absl::UnavailableError(absl::StrCat("agents: cannot connect to ", what, " at ", addr));
+    }
+  }
+  return out;
+}
+
+// One replayed join: writes the recorded ClientInit, reads ServerInit and
+// Challenge, writes the recorded Solution, reads the Result. Deletes itself
+// after calling `done`.
+class ReplayStream final : public grpc::ClientBidiReactor<JoinRequest, JoinResponse> {
+ public:
+  ReplayStream(enlist::join::v1::JoinService::Stub* stub, const JoinRequest* init,
+               const JoinRequest* solution, std::function<void(absl::Status)> done)
+      : solution_(solution), done_(std::move(done)) {
+    ctx_.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    stub->async()->Join(&ctx_, this);
+    StartWrite(init);
+    StartRead(&resp_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the status arrives in OnDone
+    if (resp_.has_init()) {
+      StartRead(&resp_);
+    } else if (resp_.has_challenge()) {
+      StartWrite(solution_);
+      StartRead(&resp_);
+    } else if (resp_.has_result()) {
+      got_result_ = true;
+    }
+  }
+  void OnWriteDone(bool) override {}
+  void OnDone(const grpc::Status& s) override {
+    absl::Status st = absl::OkStatus();
+    if (!s.ok()) {
+      st = absl::UnavailableError(absl::StrCat("replay stream: ", s.error_message()));
+    } else if (!got_result_) {
+      st = absl::DataLossError("replay stream: ended without a Result");
+    }
+    done_(st);
+    delete this;
+  }
+
+ private:
+  grpc::ClientContext ctx_;
+  const JoinRequest* const solution_;
+  JoinResponse resp_;
+  std::atomic<bool> got_result_{false};
+  const std::function<void(absl::Status)> done_;
+};
+
+absl::Status WriteMessage(const std::string& path, const google::protobuf::Message& m) {
+  return WriteFileAtomic(path, m.SerializeAsString(), 0644);
+}
+
+template <typename M>
+absl::StatusOr<M> ReadMessage(const std::string& path) {
+  ENLIST_ASSIGN_OR_RETURN(std::string bytes, ReadFileCapped(path, 1 << 20));
+  M m;
+  if (!m.ParseFromString(bytes)) {
+    return absl::InvalidArgumentError(absl::StrCat("replay: ", path, ": does not parse"));
+  }
+  return m;
+}
+
 }  // namespace
 
 struct Agents::State {
@@ -145,24 +245,8 @@ absl::StatusOr<std::unique_ptr<Agents>> Agents::Create(Cluster* cluster, int cha
                                                        const std::string& scratch_dir) {
   auto s = std::make_unique<State>();
   s->cluster = cluster;
-  grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = cluster->ca_pem();
-  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::SslCredentials(ssl);
-  for (int i = 0; i < channels; ++i) {
-    grpc::ChannelArguments args;
-    // Distinct arguments: gRPC shares a subchannel (one connection) between
-    // channels with identical arguments.
-    args.SetInt("enlist.bench.channel", i);
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetMaxReceiveMessageSize(1 << 20);
-    s->channels.push_back(grpc::CreateCustomChannel(cluster->auth_addr(), creds, args));
-  }
-  for (auto& ch : s->channels) {
-    if (!ch->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
-      return absl::UnavailableError(
-          absl::StrCat("agents: cannot connect to enlist-auth at ", cluster->auth_addr()));
-    }
-  }
+  ENLIST_ASSIGN_OR_RETURN(s->channels, ConnectChannels(cluster->auth_addr(), cluster->ca_pem(),
+                                                        channels, "enlist-auth"));
   http::CurlHttpClient::Options co;
   co.use_environment_proxy = false;
   auto http =
@@ -284,15 +368,7 @@ absl::StatusOr<JoinRunResult> Agents::RunJoins(int n) {
 absl::StatusOr<HeldStreamsResult> Agents::HoldStreams(int n) {
   State& s = *state_;
   Process& auth = s.cluster->auth();
-  JoinRequest init;
-  auto* ci = init.mutable_init();
-  ci->set_join_method("azure");
-  ci->set_token_name(kBenchTokenName);
-  ci->set_role("Node");
-  ci->set_client_version("enlist-bench/0.1.0");
-  ci->mutable_host()->set_tls_public_key(s.keys->tls_public_key_der);
-  ci->mutable_host()->set_ssh_public_key(s.keys->ssh_public_key_line);
-  ci->mutable_host()->set_host_name("bench-held");
+  const JoinRequest init = BenchClientInit(*s.keys, "bench-held");
 
   std::vector<std::unique_ptr<enlist::join::v1::JoinService::Stub>> stubs;
   for (auto& ch : s.channels) stubs.push_back(enlist::join::v1::JoinService::NewStub(ch));
@@ -328,6 +404,120 @@ absl::StatusOr<HeldStreamsResult> Agents::HoldStreams(int n) {
   }
   streams.clear();
   WaitIdle(auth.pid(), 30);
+  return r;
+}
+
+absl::Status Agents::RecordJoin(const std::string& dir) {
+  State& s = *state_;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  ENLIST_RETURN_IF_ERROR(MakeDirs(dir));
+  ENLIST_ASSIGN_OR_RETURN(const join::AgentJoinMethod* method, s.methods.Get("azure"));
+  join::SolverOptions so;
+  so.settings = s.vm_settings[0];
+  ENLIST_ASSIGN_OR_RETURN(std::unique_ptr<join::Solver> solver, method->NewSolver(so));
+
+  auto stub = enlist::join::v1::JoinService::NewStub(s.channels[0]);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(deadline));
+  std::unique_ptr<grpc::ClientReaderWriter<JoinRequest, JoinResponse>> stream = stub->Join(&ctx);
+  const JoinRequest init = BenchClientInit(*s.keys, absl::StrCat(BenchVmName(0), "-recorded"));
+  JoinResponse server_init, challenge, result;
+  JoinRequest solution;
+  auto fail = [&](const char* what) -> absl::Status {
+    stream->WritesDone();
+    grpc::Status st = stream->Finish();
+    return absl::UnavailableError(absl::StrCat("record join: ", what, ": ", st.error_message()));
+  };
+  if (!stream->Write(init)) return fail("writing ClientInit");
+  if (!stream->Read(&server_init) || !server_init.has_init()) return fail("reading ServerInit");
+  if (!stream->Read(&challenge) || !challenge.has_challenge()) return fail("reading Challenge");
+  absl::StatusOr<google::protobuf::Any> answer =
+      solver->Solve(challenge.challenge().payload(), deadline);
+  if (!answer.ok()) {
+    ctx.TryCancel();
+    (void)stream->Finish();
+    return absl::Status(answer.status().code(),
+                        absl::StrCat("record join: solving: ", answer.status().message()));
+  }
+  *solution.mutable_solution()->mutable_payload() = *std::move(answer);
+  if (!stream->Write(solution)) return fail("writing Solution");
+  if (!stream->Read(&result) || !result.has_result()) return fail("reading Result");
+  stream->WritesDone();
+  grpc::Status st = stream->Finish();
+  if (!st.ok()) return absl::UnavailableError(absl::StrCat("record join: ", st.error_message()));
+  ENLIST_RETURN_IF_ERROR(WriteMessage(dir + "/client_init.pb", init));
+  ENLIST_RETURN_IF_ERROR(WriteMessage(dir + "/server_init.pb", server_init));
+  ENLIST_RETURN_IF_ERROR(WriteMessage(dir + "/challenge.pb", challenge));
+  ENLIST_RETURN_IF_ERROR(WriteMessage(dir + "/solution.pb", solution));
+  return WriteMessage(dir + "/result.pb", result);
+}
+
+absl::StatusOr<ReplayRunResult> RunReplay(const std::string& addr, const std::string& ca_pem,
+                                          pid_t server_pid, int channels,
+                                          const std::string& recorded_dir, int n) {
+  ENLIST_ASSIGN_OR_RETURN(const JoinRequest init,
+                          ReadMessage<JoinRequest>(recorded_dir + "/client_init.pb"));
+  ENLIST_ASSIGN_OR_RETURN(const JoinRequest solution,
+                          ReadMessage<JoinRequest>(recorded_dir + "/solution.pb"));
+  ENLIST_ASSIGN_OR_RETURN(std::vector<std::shared_ptr<grpc::Channel>> chans,
+                          ConnectChannels(addr, ca_pem, channels, "the replay server"));
+  std::vector<std::unique_ptr<enlist::join::v1::JoinService::Stub>> stubs;
+  for (auto& ch : chans) stubs.push_back(enlist::join::v1::JoinService::NewStub(ch));
+
+  absl::Mutex mu;
+  std::vector<double> latency_ms(n, 0);
+  std::vector<absl::Status> status(n);
+  int remaining = 0;
+  auto run = [&](int count) {
+    {
+      absl::MutexLock l(&mu);
+      remaining = count;
+    }
+    for (int i = 0; i < count; ++i) {
+      const absl::Time t0 = absl::Now();
+      new ReplayStream(stubs[i % stubs.size()].get(), &init, &solution,
+                       [&, i, t0](absl::Status st) {
+                         const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+                         absl::MutexLock l(&mu);
+                         latency_ms[i] = ms;
+                         status[i] = std::move(st);
+                         --remaining;
+                       });
+    }
+    absl::MutexLock l(&mu);
+    mu.Await(absl::Condition(
+        +[](int* r) { return *r == 0; }, &remaining));
+  };
+  run(std::min(n, 2));  // warm-up: connections, gRPC's threads
+  WaitIdle(server_pid, 5);
+  ENLIST_ASSIGN_OR_RETURN(ProcStats s0, ReadProcStats(server_pid));
+  ENLIST_ASSIGN_OR_RETURN(ProcStats b0, ReadProcStats(getpid()));
+  const absl::Time start = absl::Now();
+  run(n);
+  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  WaitIdle(server_pid, 5);
+  ENLIST_ASSIGN_OR_RETURN(ProcStats s1, ReadProcStats(server_pid));
+  ENLIST_ASSIGN_OR_RETURN(ProcStats b1, ReadProcStats(getpid()));
+
+  ReplayRunResult r;
+  r.streams = n;
+  std::vector<double> ok_ms;
+  for (int i = 0; i < n; ++i) {
+    if (status[i].ok()) {
+      ++r.ok;
+      ok_ms.push_back(latency_ms[i]);
+    } else {
+      ++r.errors;
+      if (r.first_error.empty()) r.first_error = status[i].ToString();
+    }
+  }
+  std::sort(ok_ms.begin(), ok_ms.end());
+  r.seconds = secs;
+  r.streams_per_second = r.ok / secs;
+  r.p50_ms = Percentile(ok_ms, 0.50);
+  r.p99_ms = Percentile(ok_ms, 0.99);
+  r.server_cpu_us_per_join = static_cast<double>(s1.cpu_us - s0.cpu_us) / n;
+  r.clients_cpu_us_per_join = static_cast<double>(b1.cpu_us - b0.cpu_us) / n;
   return r;
 }
 

@@ -40,6 +40,20 @@ struct HeldStreamsResult {
   double seconds_to_open = 0;
 };
 
+// The transport-baseline run: N streams replaying one recorded join's
+// client messages against enlist-bench-replay-server.
+struct ReplayRunResult {
+  int streams = 0;
+  int ok = 0;
+  int errors = 0;
+  std::string first_error;  // "" when none
+  double seconds = 0;
+  double streams_per_second = 0;
+  double p50_ms = 0, p99_ms = 0;
+  double server_cpu_us_per_join = 0;
+  double clients_cpu_us_per_join = 0;
+};
+
 class Agents {
  public:
   // Builds `channels` TLS channels (each its own connection) to the cluster
@@ -62,12 +76,26 @@ class Agents {
   // until the server is idle again.
   absl::StatusOr<HeldStreamsResult> HoldStreams(int n);
 
+  // Runs one real join through a raw stream (agent i = 0) and writes its
+  // five messages, serialized, to `dir` (client_init.pb, server_init.pb,
+  // challenge.pb, solution.pb, result.pb) for RunReplay and
+  // enlist-bench-replay-server.
+  absl::Status RecordJoin(const std::string& dir);
+
   struct State;
 
  private:
   explicit Agents(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
+
+// Starts `n` streams at once over `channels` TLS connections to the replay
+// server at `addr` (trusting `ca_pem`), each sending the recorded ClientInit
+// and Solution from `recorded_dir` and reading the three server messages;
+// waits for all of them. Server CPU per stream is read from `server_pid`.
+absl::StatusOr<ReplayRunResult> RunReplay(const std::string& addr, const std::string& ca_pem,
+                                          pid_t server_pid, int channels,
+                                          const std::string& recorded_dir, int n);
 
 // Waits until `pid` used less than 2 ms of CPU over 200 ms (at most
 // `max_seconds`).

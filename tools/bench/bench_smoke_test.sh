@@ -14,6 +14,7 @@ if [ $rc -ne 0 ]; then
 fi
 last=$(printf '%s\n' "$out" | tail -1)
 for key in floor_us checker_verifications_per_s auth_cpu_us_per_join auth_cpu_to_floor_ratio \
+  transport_cpu_us_per_join auth_cpu_above_transport_us \
   auth_bytes_per_waiting_stream '"errors":0'; do
   if [[ "$last" != *"$key"* ]]; then
     echo "bench_smoke_test: the last line lacks $key: $last"

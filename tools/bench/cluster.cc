@@ -12,10 +12,7 @@
 #include "tools/bench/bench_world.h"
 
 namespace enlist::bench {
-namespace {
-
-// Polls until `path` is non-empty; fails when `p` exits or 30 s pass.
-absl::StatusOr<std::string> WaitFile(const std::string& path, Process& p, const std::string& log,
+absl::StatusOr<std::string> WaitForFile(const std::string& path, Process& p, const std::string& log,
                                      const std::string& what) {
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (absl::Now() < deadline) {
@@ -30,8 +27,6 @@ absl::StatusOr<std::string> WaitFile(const std::string& path, Process& p, const 
   return absl::UnavailableError(absl::StrCat("cluster: ", what, " did not start: ", t));
 }
 
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& o) {
   const std::string& w = o.work_dir;
   ENLIST_RETURN_IF_ERROR(MakeDirs(w));
@@ -41,7 +36,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& o)
                                           "127.0.0.1:0", "--state-dir", w + "/emulator"},
                                          w + "/emulator.log", o.emulator_cpu));
   ENLIST_ASSIGN_OR_RETURN(std::string url,
-                          WaitFile(w + "/emulator/url", emu, w + "/emulator.log", "emulator"));
+                          WaitForFile(w + "/emulator/url", emu, w + "/emulator.log", "emulator"));
 
   const std::string auth_yaml = absl::StrCat(
       "version: v1\ncluster_name: bench\nlisten_addr: 127.0.0.1:0\ndata_dir: ", w,
@@ -52,7 +47,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& o)
   ENLIST_ASSIGN_OR_RETURN(Process auth, Process::Start({o.auth_bin, "--config", w + "/auth.yaml"},
                                                        w + "/auth.log", o.auth_cpu));
   ENLIST_ASSIGN_OR_RETURN(std::string addr,
-                          WaitFile(w + "/auth/admin/server", auth, w + "/auth.log", "enlist-auth"));
+                          WaitForFile(w + "/auth/admin/server", auth, w + "/auth.log", "enlist-auth"));
   ENLIST_ASSIGN_OR_RETURN(std::string ca, ReadFileCapped(w + "/auth/ca/tls-ca.crt", 1 << 20));
 
   ENLIST_RETURN_IF_ERROR(WriteFileAtomic(w + "/token.yaml", BenchTokenYaml(), 0644));

@@ -12,6 +12,11 @@
 
 namespace enlist::bench {
 
+// Polls until `path` exists and is non-empty and returns its trimmed text;
+// kUnavailable with the tail of `log` when `p` exits or 30 s pass first.
+absl::StatusOr<std::string> WaitForFile(const std::string& path, Process& p,
+                                        const std::string& log, const std::string& what);
+
 struct ClusterOptions {
   std::string auth_bin, emulator_bin, enlistctl_bin;
   // Scratch directory (created); holds the data dirs, configs and logs.

@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/util/file.h"
 #include "core/util/status_macros.h"
 #include "tools/bench/agents.h"
 #include "tools/bench/checker_phase.h"
@@ -26,7 +27,7 @@
 #include "tools/bench/floor.h"
 #include "tools/bench/process.h"
 
-ABSL_FLAG(std::string, phases, "floor,checker,e2e,memory", "phases to run, comma-separated");
+ABSL_FLAG(std::string, phases, "floor,checker,e2e,transport,memory", "phases to run, comma-separated");
 ABSL_FLAG(std::string, agents, "1,100,1000", "concurrent agents per end-to-end run");
 ABSL_FLAG(int, channels, 8, "TLS connections the simulated agents share");
 ABSL_FLAG(int, imds_in_flight, 4, "IMDS requests the simulated agents send the emulator at once");
@@ -39,6 +40,7 @@ ABSL_FLAG(int, emulator_cpu, -1, "pin the emulator to this CPU (-1: no pinning)"
 ABSL_FLAG(int, auth_cpu, -1, "pin enlist-auth to this CPU (-1: no pinning)");
 ABSL_FLAG(std::string, auth_bin, "", "enlist-auth (default: from runfiles or bazel-bin)");
 ABSL_FLAG(std::string, emulator_bin, "", "enlist-azure-emulator (default: runfiles/bazel-bin)");
+ABSL_FLAG(std::string, replay_bin, "", "enlist-bench-replay-server (default: runfiles/bazel-bin)");
 ABSL_FLAG(std::string, enlistctl_bin, "", "enlistctl (default: runfiles/bazel-bin)");
 ABSL_FLAG(std::string, work_dir, "", "scratch directory (default: a new one under TMPDIR)");
 ABSL_FLAG(bool, keep_work_dir, false, "keep the scratch directory (logs, configs)");
@@ -103,6 +105,7 @@ int Run(const char* argv0) {
   json.push_back(absl::StrCat("\"rlimit_nofile\":", nofile));
   int rc = 0;
   double floor_us = 0;
+  double last_cpu = 0;  // auth CPU per join of the largest end-to-end run
 
   if (want("floor")) {
     absl::StatusOr<FloorResult> f = MeasureFloor(absl::GetFlag(FLAGS_floor_seconds));
@@ -191,7 +194,6 @@ int Run(const char* argv0) {
                 "joins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "auth us/join", "emu us/j",
                 "agents us/j", "auth HWM");
     std::vector<std::string> runs;
-    double last_cpu = 0;
     for (int n : agent_counts) {
       absl::StatusOr<JoinRunResult> r = agents->RunJoins(n);
       if (!r.ok()) {
@@ -225,6 +227,67 @@ int Run(const char* argv0) {
       json.push_back(absl::StrCat("\"auth_cpu_to_floor_ratio\":",
                                   absl::StrFormat("%.2f", last_cpu / floor_us)));
     }
+  }
+  if (want("transport")) {
+    // gRPC's own share: one real join recorded against enlist-auth, then
+    // replayed by the same number of streams against a server that only
+    // sends the recorded answers (same TLS, gRPC options and API).
+    const int n = agent_counts.back();
+    const std::string dir = work + "/transport";
+    {
+      absl::StatusOr<Running> run = start("transport-record");
+      absl::Status recorded = run.ok() ? run->agents->RecordJoin(dir + "/recorded") : run.status();
+      if (!recorded.ok()) {
+        std::fprintf(stderr, "bench: transport: %s\n", recorded.ToString().c_str());
+        return 1;
+      }
+    }  // the cluster stops here
+    const std::string bin = FindBinary(absl::GetFlag(FLAGS_replay_bin),
+                                       "tools/bench/enlist-bench-replay-server", argv0);
+    absl::StatusOr<Process> server =
+        Process::Start({bin, "--data_dir", dir + "/replay", "--recorded", dir + "/recorded"},
+                       dir + "/replay.log", absl::GetFlag(FLAGS_auth_cpu));
+    absl::StatusOr<std::string> addr =
+        server.ok() ? WaitForFile(dir + "/replay/addr", *server, dir + "/replay.log",
+                                  "enlist-bench-replay-server")
+                    : server.status();
+    absl::StatusOr<std::string> ca =
+        addr.ok() ? ReadFileCapped(dir + "/replay/ca/tls-ca.crt", 1 << 20) : addr.status();
+    absl::StatusOr<ReplayRunResult> r =
+        ca.ok() ? RunReplay(*addr, *ca, server->pid(), absl::GetFlag(FLAGS_channels),
+                            dir + "/recorded", n)
+                : ca.status();
+    if (!r.ok()) {
+      std::fprintf(stderr, "bench: transport: %s\n", r.status().ToString().c_str());
+      return 1;
+    }
+    std::printf(
+        "== transport baseline (one recorded join replayed by %d streams, %d channels, no join "
+        "work)\n"
+        "   %d errors, %.0f streams/s, p50 %.1f ms, p99 %.1f ms; server %.0f us CPU per join "
+        "(clients %.0f us)\n",
+        n, absl::GetFlag(FLAGS_channels), r->errors, r->streams_per_second, r->p50_ms, r->p99_ms,
+        r->server_cpu_us_per_join, r->clients_cpu_us_per_join);
+    if (r->errors > 0) {
+      std::printf("   first error: %s\n", r->first_error.c_str());
+      rc = 1;
+    }
+    json.push_back(absl::StrCat(
+        "\"transport\":{\"streams\":", n, ",\"errors\":", r->errors,
+        ",\"streams_per_s\":", Num(r->streams_per_second), ",\"p50_ms\":", Num(r->p50_ms),
+        ",\"p99_ms\":", Num(r->p99_ms), ",\"clients_cpu_us_per_join\":",
+        Num(r->clients_cpu_us_per_join), "}"));
+    json.push_back(
+        absl::StrCat("\"transport_cpu_us_per_join\":", Num(r->server_cpu_us_per_join)));
+    if (last_cpu > 0) {
+      json.push_back(absl::StrCat("\"auth_cpu_above_transport_us\":",
+                                  Num(last_cpu - r->server_cpu_us_per_join)));
+    }
+    if (floor_us > 0) {
+      json.push_back(absl::StrCat("\"transport_to_floor_ratio\":",
+                                  absl::StrFormat("%.2f", r->server_cpu_us_per_join / floor_us)));
+    }
+    std::fflush(stdout);
   }
   if (want("memory")) {
     absl::StatusOr<Running> run = start("memory");
