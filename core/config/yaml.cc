@@ -1,5 +1,6 @@
 #include "core/config/yaml.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "absl/strings/ascii.h"
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/util/status_macros.h"
+#include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/yaml.h"
 
 namespace enlist::config {
@@ -76,6 +78,15 @@ absl::StatusOr<std::vector<YamlNode>> YamlNode::ParseAll(absl::string_view text,
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own guard (about 500 levels) stops the parse before
+    // WithinDepth can run, with the message "bad file": say what it means.
+    // It fired at a node of depth e.depth() - 1 (the root is 0), so the
+    // document is deeper than that minus one, whatever max_depth says.
+    const int limit = std::min(limits.max_depth, e.depth() - 2);
+    return absl::InvalidArgumentError(absl::StrCat(source, ":", e.mark.line + 1, ":",
+                                                   e.mark.column + 1,
+                                                   ": yaml: nesting deeper than ", limit));
   } catch (const YAML::Exception& e) {
     return SyntaxError(source, e);
   } catch (const std::exception& e) {

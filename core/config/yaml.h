@@ -35,7 +35,9 @@ class YamlNode {
  public:
   // Parses every document in `text` ("---" separated). Empty documents are
   // skipped. Fails with kInvalidArgument for syntax errors (with line and
-  // column), input over the limits, or nesting deeper than max_depth.
+  // column), input over the limits, or nesting deeper than max_depth
+  // ("<source>:<line>[:<column>]: yaml: nesting deeper than 32", also when
+  // the document is too deep for yaml-cpp itself, about 500 levels).
   static absl::StatusOr<std::vector<YamlNode>> ParseAll(absl::string_view text,
                                                         absl::string_view source,
                                                         const YamlLimits& limits = {});

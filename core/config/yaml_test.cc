@@ -31,6 +31,10 @@ struct BadCase {
 // 40 nested flow sequences.
 const std::string kDeepText = "a: " + std::string(40, '[') + "1" + std::string(40, ']') + "\n";
 const char* const kDeep = kDeepText.c_str();
+// 1000: deeper than yaml-cpp's own guard, which stops the parse itself.
+const std::string kParserDeepText =
+    "a: " + std::string(1000, '[') + "1" + std::string(1000, ']') + "\n";
+const char* const kParserDeep = kParserDeepText.c_str();
 
 class YamlRejectTest : public ::testing::TestWithParam<BadCase> {};
 
@@ -53,8 +57,18 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(BadCase{"syntax", "a: [1, 2\nb: 3\n", "t.yaml:"},
                       BadCase{"duplicate", "a: 1\na: 2\n", "duplicate field \"a\""},
                       BadCase{"missing", "a: 1\n", "missing field \"missing\""},
-                      BadCase{"deep", kDeep, "nesting deeper than 32"}),
+                      BadCase{"deep", kDeep, "t.yaml:1: yaml: nesting deeper than 32"},
+                      BadCase{"parser_deep", kParserDeep, "t.yaml:1:2005: yaml: nesting deeper than 32"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+TEST(YamlNodeTest, ParserDepthErrorNeverClaimsMoreThanTheParserChecked) {
+  YamlLimits limits;
+  limits.max_depth = 100000;
+  auto docs = YamlNode::ParseAll(kParserDeepText, "t.yaml", limits);
+  EXPECT_EQ(docs.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(docs.status().message()), HasSubstr(": yaml: nesting deeper than 498"));
+  EXPECT_THAT(std::string(docs.status().message()), ::testing::Not(HasSubstr("bad file")));
+}
 
 TEST(YamlNodeTest, RejectsOversizedInput) {
   YamlLimits limits;
