@@ -58,7 +58,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"duplicate", "a: 1\na: 2\n", "duplicate field \"a\""},
                       BadCase{"missing", "a: 1\n", "missing field \"missing\""},
                       BadCase{"deep", kDeep, "t.yaml:1: yaml: nesting deeper than 32"},
-                      BadCase{"parser_deep", kParserDeep, "t.yaml:1:2005: yaml: nesting deeper than 32"}),
+                      BadCase{"parser_deep", kParserDeep,
+                              "t.yaml:1:2005: yaml: nesting deeper than 32"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(YamlNodeTest, ParserDepthErrorNeverClaimsMoreThanTheParserChecked) {

@@ -1,6 +1,7 @@
 // enlistctl: administers an Enlist cluster (like `tctl`).
 //
-//   enlistctl create -f token.yaml [--force]     (-f - reads stdin)
+//   enlistctl create -f token.yaml [--force]     (-f - reads stdin; at most
+//       1 MiB, YAML syntax and depth checked before connecting)
 //   enlistctl get tokens | get token NAME | rm token NAME
 //   enlistctl get hosts
 //   enlistctl get events [--since 1h|RFC3339] [--limit N]
@@ -18,7 +19,7 @@
 // --format table|yaml|json.
 #include <cstdio>
 #include <iostream>
-#include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@
 #include "grpcpp/grpcpp.h"
 #include "methods/azure/inspect/inspector.h"
 #include "tools/enlistctl/admin_client.h"
+#include "tools/enlistctl/input.h"
+#include "tools/enlistctl/token_input.h"
 #include "yaml-cpp/yaml.h"
 
 ABSL_FLAG(std::string, data_dir, "/var/lib/enlist-auth", "the auth server's data directory");
@@ -163,20 +166,26 @@ Value Attrs(const google::protobuf::RepeatedPtrField<Attribute>& attrs) {
   return o;
 }
 
-int CmdCreate(AdminService::Stub& stub) {
-  std::string file = absl::GetFlag(FLAGS_f);
-  if (file.empty()) return Fail("create: -f FILE is required (- reads stdin)");
-  std::string text;
-  if (file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    absl::StatusOr<std::string> t = enlist::ReadFileCapped(file, 1 << 20);
-    if (!t.ok()) return Fail(absl::StrCat("create: ", t.status().message()));
-    text = *std::move(t);
+// Reads and checks the input of `create` (-f FILE|-) before any connection
+// is made; nullopt after reporting why it is unusable.
+std::optional<enlist::ctl::TokenInput> ReadCreateInput() {
+  const std::string file = absl::GetFlag(FLAGS_f);
+  if (file.empty()) {
+    Fail("create: -f FILE is required (- reads stdin)");
+    return std::nullopt;
   }
+  absl::StatusOr<enlist::ctl::TokenInput> in = enlist::ctl::ReadTokenInput(file, std::cin);
+  if (!in.ok()) {
+    Fail(absl::StrCat("create: ", in.status().message()));
+    return std::nullopt;
+  }
+  return *std::move(in);
+}
+
+int CmdCreate(AdminService::Stub& stub, const enlist::ctl::TokenInput& in) {
   CreateTokensRequest req;
-  req.set_yaml(text);
-  req.set_source(file == "-" ? "<stdin>" : file);
+  req.set_yaml(in.yaml);
+  req.set_source(in.source);
   req.set_force(absl::GetFlag(FLAGS_force));
   CreateTokensResponse resp;
   grpc::ClientContext ctx;
@@ -389,18 +398,9 @@ int BadInput(const std::string& msg) {
 }
 
 // Reads an input file of `azure inspect` ("-": stdin), at most 1 MiB.
-absl::StatusOr<std::string> ReadInput(const std::string& flag, const std::string& path) {
+absl::StatusOr<std::string> ReadInspectInput(const std::string& flag, const std::string& path) {
   constexpr size_t kMax = 1 << 20;
-  if (path == "-") {
-    std::string text;
-    char buf[4096];
-    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
-      text.append(buf, static_cast<size_t>(std::cin.gcount()));
-      if (text.size() > kMax) return absl::InvalidArgumentError(absl::StrCat(flag, ": <stdin>: over 1 MiB"));
-    }
-    return text;
-  }
-  absl::StatusOr<std::string> t = enlist::ReadFileCapped(path, kMax);
+  absl::StatusOr<std::string> t = enlist::ctl::ReadInput(path, kMax, std::cin);
   if (!t.ok()) return absl::Status(t.status().code(), absl::StrCat(flag, ": ", t.status().message()));
   return t;
 }
@@ -429,7 +429,7 @@ int CmdAzureInspect() {
                           Input{"--jwks", absl::GetFlag(FLAGS_jwks), &o.jwks},
                           Input{"--token-yaml", absl::GetFlag(FLAGS_token_yaml), &o.token_yaml}}) {
     if (in.path.empty()) continue;
-    absl::StatusOr<std::string> data = ReadInput(in.flag, in.path);
+    absl::StatusOr<std::string> data = ReadInspectInput(in.flag, in.path);
     if (!data.ok()) return BadInput(absl::StrCat("azure inspect: ", data.status().message()));
     *in.into = *std::move(data);
   }
@@ -494,11 +494,17 @@ int main(int argc, char** argv) {
   if (args[0] == "identity" && args.size() == 2 && args[1] == "export") {
     return CmdExportIdentity(target.identity_dir);
   }
+  const bool create = args[0] == "create" && args.size() == 1;
+  std::optional<enlist::ctl::TokenInput> create_input;
+  if (create) {
+    create_input = ReadCreateInput();
+    if (!create_input.has_value()) return 1;
+  }
   auto stub = enlist::ctl::DialAdmin(target);
   if (!stub.ok()) return Fail(std::string(stub.status().message()));
   AdminService::Stub& s = **stub;
   const std::string& cmd = args[0];
-  if (cmd == "create" && args.size() == 1) return CmdCreate(s);
+  if (create) return CmdCreate(s, *create_input);
   if (cmd == "get" && args.size() == 2 && args[1] == "tokens") return CmdGetTokens(s);
   if (cmd == "get" && args.size() == 3 && args[1] == "token") return CmdGetToken(s, args[2]);
   if (cmd == "rm" && args.size() == 3 && args[1] == "token") return CmdRmToken(s, args[2]);
