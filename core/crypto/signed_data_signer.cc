@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/crypto/ptr.h"
 #include "core/der/der.h"
@@ -19,16 +20,28 @@ constexpr char kOidData[] = "1.2.840.113549.1.7.1";
 constexpr char kOidSignedData[] = "1.2.840.113549.1.7.2";
 constexpr char kOidContentType[] = "1.2.840.113549.1.9.3";
 constexpr char kOidMessageDigest[] = "1.2.840.113549.1.9.4";
-constexpr char kOidSha256[] = "2.16.840.1.101.3.4.2.1";
 constexpr char kOidSha256WithRsa[] = "1.2.840.113549.1.1.11";
 constexpr char kOidRsaEncryption[] = "1.2.840.113549.1.1.1";
-constexpr char kOidEcdsaWithSha256[] = "1.2.840.10045.4.3.2";
+// ANSI X9.62 (RFC 5758): ECDSA algorithm identifiers have no parameters.
+constexpr char kOidX962Arc[] = "1.2.840.10045.";
 
-absl::StatusOr<std::string> Sign(EVP_PKEY* key, const std::string& data) {
+// A digest SignSignedData can use, with the OIDs that name it.
+struct Digest {
+  int nid;
+  const char* oid;        // id-sha256 ... (RFC 5754 section 2)
+  const char* ecdsa_oid;  // ecdsa-with-SHA256 ... (RFC 5758 section 3.2)
+};
+constexpr Digest kDigests[] = {
+    {NID_sha256, "2.16.840.1.101.3.4.2.1", "1.2.840.10045.4.3.2"},
+    {NID_sha384, "2.16.840.1.101.3.4.2.2", "1.2.840.10045.4.3.3"},
+    {NID_sha512, "2.16.840.1.101.3.4.2.3", "1.2.840.10045.4.3.4"},
+};
+
+absl::StatusOr<std::string> Sign(EVP_PKEY* key, const EVP_MD* md, const std::string& data) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
   const auto* in = reinterpret_cast<const uint8_t*>(data.data());
-  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1) {
     return absl::InternalError("signed data: signing failed");
   }
@@ -64,12 +77,47 @@ absl::StatusOr<std::string> IssuerAndSerial(const X509* cert) {
   return dw::Seq({std::string(issuer.tlv), std::string(serial.tlv)});
 }
 
-// AlgorithmIdentifier: RSA algorithms carry NULL parameters, ECDSA none
-// (RFC 4055, RFC 5758); SHA-256 with NULL as many encoders write it.
+// AlgorithmIdentifier: ECDSA algorithms carry no parameters (RFC 5758), RSA
+// ones NULL (RFC 4055), and SHA-2 NULL as many encoders write it.
 absl::StatusOr<std::string> AlgId(absl::string_view oid) {
   ENLIST_ASSIGN_OR_RETURN(std::string o, dw::Oid(oid));
-  if (oid == kOidEcdsaWithSha256) return dw::Seq({o});
+  if (absl::StartsWith(oid, kOidX962Arc)) return dw::Seq({o});
   return dw::Seq({o, dw::Null()});
+}
+
+// A tampering OID when set, else the chosen one.
+absl::StatusOr<std::string> OidOr(const std::optional<std::string>& tampered,
+                                  absl::string_view chosen) {
+  return dw::Oid(tampered.has_value() ? *tampered : chosen);
+}
+
+// The signed attributes as a DER SET (RFC 5652 section 5.3): content-type,
+// message-digest, then the extra ones, in that order (not re-sorted).
+absl::StatusOr<std::string> SignedAttributes(const SignedDataOptions& options, const EVP_MD* md) {
+  const SignedDataTampering& t = options.tampering;
+  std::string digest;
+  if (t.message_digest_attribute.has_value()) {
+    digest = *t.message_digest_attribute;
+  } else {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(options.content.data(), options.content.size(), out, &len, md, nullptr) != 1) {
+      return absl::InternalError("signed data: digest failed");
+    }
+    digest.assign(reinterpret_cast<const char*>(out), len);
+  }
+  ENLIST_ASSIGN_OR_RETURN(std::string ct_oid, dw::Oid(kOidContentType));
+  ENLIST_ASSIGN_OR_RETURN(std::string md_oid, dw::Oid(kOidMessageDigest));
+  ENLIST_ASSIGN_OR_RETURN(std::string ct_value, OidOr(t.content_type_attribute, kOidData));
+  // With SHA-256 DER's SET OF order holds: content-type (30 18 ...) sorts
+  // before message-digest (30 2f ...).
+  std::vector<std::string> attrs = {
+      dw::Seq({ct_oid, dw::Set({ct_value})}),
+      dw::Seq({md_oid, dw::Set({dw::OctetString(digest)})}),
+  };
+  attrs.insert(attrs.end(), options.extra_signed_attributes.begin(),
+               options.extra_signed_attributes.end());
+  return dw::Set(attrs);
 }
 
 }  // namespace
@@ -82,52 +130,63 @@ absl::StatusOr<std::string> SignSignedData(const SignedDataOptions& options) {
   if (!rsa && EVP_PKEY_id(options.key) != EVP_PKEY_EC) {
     return absl::InvalidArgumentError("signed data: key must be RSA or EC");
   }
-  if (options.azure_digest_oid && !rsa) {
-    return absl::InvalidArgumentError("signed data: the Azure digest OID needs an RSA key");
+  const EVP_MD* md = options.digest != nullptr ? options.digest : EVP_sha256();
+  const Digest* digest = nullptr;
+  for (const Digest& d : kDigests) {
+    if (EVP_MD_type(md) == d.nid) digest = &d;
+  }
+  if (digest == nullptr) {
+    return absl::InvalidArgumentError("signed data: digest must be SHA-256, SHA-384 or SHA-512");
+  }
+  if (options.azure_digest_oid && (!rsa || digest->nid != NID_sha256)) {
+    return absl::InvalidArgumentError(
+        "signed data: the Azure digest OID needs an RSA key and SHA-256");
+  }
+  const SignedDataTampering& t = options.tampering;
+  for (const std::optional<std::string>* oid :
+       {&t.content_type, &t.econtent_type, &t.digest_algorithm, &t.signature_algorithm,
+        &t.content_type_attribute}) {
+    if (oid->has_value() && !der::OidFromString(**oid).ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("signed data: tampering: not an OID: \"", **oid, "\""));
+    }
   }
   std::string to_sign = options.content;
   std::string attrs_set;
   if (options.signed_attributes) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    if (EVP_Digest(options.content.data(), options.content.size(), md, &md_len, EVP_sha256(),
-                   nullptr) != 1) {
-      return absl::InternalError("signed data: digest failed");
-    }
-    ENLIST_ASSIGN_OR_RETURN(std::string ct_oid, dw::Oid(kOidContentType));
-    ENLIST_ASSIGN_OR_RETURN(std::string md_oid, dw::Oid(kOidMessageDigest));
-    ENLIST_ASSIGN_OR_RETURN(std::string data_oid, dw::Oid(kOidData));
-    // DER orders a SET OF by encoding: content-type (30 18 ...) sorts
-    // before message-digest (30 2f ...).
-    attrs_set = dw::Set({
-        dw::Seq({ct_oid, dw::Set({data_oid})}),
-        dw::Seq({md_oid, dw::Set({dw::OctetString(std::string(
-                             reinterpret_cast<const char*>(md), md_len))})}),
-    });
+    ENLIST_ASSIGN_OR_RETURN(attrs_set, SignedAttributes(options, md));
     to_sign = attrs_set;
   }
-  ENLIST_ASSIGN_OR_RETURN(std::string signature, Sign(options.key, to_sign));
+  ENLIST_ASSIGN_OR_RETURN(std::string signature, Sign(options.key, md, to_sign));
+  if (t.corrupt_signature) signature[signature.size() / 2] ^= 0x01;
   ENLIST_ASSIGN_OR_RETURN(std::string sid, IssuerAndSerial(options.signer_cert));
   ENLIST_ASSIGN_OR_RETURN(std::string digest_alg,
-                          AlgId(options.azure_digest_oid ? kOidSha256WithRsa : kOidSha256));
-  ENLIST_ASSIGN_OR_RETURN(std::string sig_alg,
-                          AlgId(rsa ? kOidRsaEncryption : kOidEcdsaWithSha256));
+                          AlgId(t.digest_algorithm.value_or(
+                              options.azure_digest_oid ? kOidSha256WithRsa : digest->oid)));
+  ENLIST_ASSIGN_OR_RETURN(
+      std::string sig_alg,
+      AlgId(t.signature_algorithm.value_or(rsa ? kOidRsaEncryption : digest->ecdsa_oid)));
 
-  std::vector<std::string> si = {dw::Integer(1), sid, digest_alg};
+  std::vector<std::string> si = {dw::Integer(t.signer_info_version), sid, digest_alg};
   if (options.signed_attributes) {
     std::string implicit = attrs_set;
     implicit[0] = static_cast<char>(der::ContextTag(0, true));  // [0] IMPLICIT
+    if (t.corrupt_signed_attributes) implicit.back() ^= 0x01;
     si.push_back(implicit);
   }
   si.push_back(sig_alg);
   si.push_back(dw::OctetString(signature));
+  const std::string signer_info = dw::Seq(si);
+  std::vector<std::string> signer_infos;
+  for (int i = 0; i < t.signer_info_count; ++i) signer_infos.push_back(signer_info);
 
-  ENLIST_ASSIGN_OR_RETURN(std::string data_oid, dw::Oid(kOidData));
+  ENLIST_ASSIGN_OR_RETURN(std::string econtent_type, OidOr(t.econtent_type, kOidData));
   std::vector<std::string> sd = {
-      dw::Integer(1),
+      dw::Integer(t.signed_data_version),
       dw::Set({digest_alg}),
-      dw::Seq({data_oid, dw::Context(0, {dw::OctetString(
-                                            options.embedded_content.value_or(options.content))})}),
+      dw::Seq(
+          {econtent_type,
+           dw::Context(0, {dw::OctetString(options.embedded_content.value_or(options.content))})}),
   };
   if (!options.certificates.empty()) {
     std::vector<std::string> certs;
@@ -137,9 +196,9 @@ absl::StatusOr<std::string> SignSignedData(const SignedDataOptions& options) {
     }
     sd.push_back(dw::Context(0, certs));
   }
-  sd.push_back(dw::Set({dw::Seq(si)}));
-  ENLIST_ASSIGN_OR_RETURN(std::string sd_oid, dw::Oid(kOidSignedData));
-  return dw::Seq({sd_oid, dw::Context(0, {dw::Seq(sd)})});
+  sd.push_back(dw::Set(signer_infos));
+  ENLIST_ASSIGN_OR_RETURN(std::string content_type, OidOr(t.content_type, kOidSignedData));
+  return dw::Seq({content_type, dw::Context(0, {dw::Seq(sd)})});
 }
 
 }  // namespace enlist::crypto

@@ -1,7 +1,9 @@
 // Test-only builder of CMS SignedData (RFC 5652) DER, with knobs for every
 // field the verifier checks, so tests cover good documents, the Azure
-// digest-OID quirk, and precisely broken ones. Built with the test DER
-// writer; signs with the libcrypto API. Aborts on libcrypto failure.
+// digest-OID quirk, and precisely broken ones. A thin wrapper over
+// core/crypto:signed_data_signer (the one SignedData encoder): the spec maps
+// onto SignedDataOptions and its SignedDataTampering. Aborts the test binary
+// when the signer fails.
 #ifndef ENLIST_CORE_CRYPTO_TESTING_SIGNED_DATA_BUILDER_H_
 #define ENLIST_CORE_CRYPTO_TESTING_SIGNED_DATA_BUILDER_H_
 
@@ -39,7 +41,8 @@ struct SignedDataSpec {
   std::string digest_oid = kOidSha256WithRsa;  // the Azure quirk by default
   std::string signature_oid = kOidRsaEncryption;
   // Signed attributes: when set, content-type + message-digest (+ signing
-  // time) are added and the signature covers them.
+  // time) + a private attribute (1.3.6.1.4.1.99999.1, last) are added and
+  // the signature covers them.
   bool signed_attributes = false;
   std::string attr_content_type = kOidData;
   std::optional<std::string> attr_message_digest;  // default: digest of content
