@@ -129,8 +129,23 @@ absl::StatusOr<int> RunCommand(const std::vector<std::string>& argv, std::string
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
   if (!stdin_data.empty()) {
-    ssize_t n = ::write(in_pipe[1], stdin_data.data(), stdin_data.size());
-    (void)n;
+    // A child may exit before reading all of it (a size cap): the write then
+    // fails with EPIPE, and the SIGPIPE it raises must not end this process.
+    sigset_t pipe_set, old_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+    size_t done = 0;
+    while (done < stdin_data.size()) {
+      ssize_t n = ::write(in_pipe[1], stdin_data.data() + done, stdin_data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    const timespec zero = {0, 0};
+    while (sigtimedwait(&pipe_set, nullptr, &zero) == SIGPIPE) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   }
   ::close(in_pipe[1]);
   std::string out;

@@ -191,6 +191,15 @@ int CmdCreate(AdminService::Stub& stub, const enlist::ctl::TokenInput& in) {
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   grpc::Status s = stub.CreateTokens(&ctx, req, &resp);
+  if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    // gRPC's own "Received message larger than max (N vs. M)": the server's
+    // limits.max_message_bytes (default 256 KiB) is below this input.
+    Fail(absl::StrCat("create: ", in.source, ": ", in.yaml.size(),
+                      " bytes is more than the auth server accepts in one request (its "
+                      "limits.max_message_bytes): split the file (",
+                      s.error_message(), ")"));
+    return 1;
+  }
   if (!s.ok()) return FailStatus(s);
   for (const auto& n : resp.names()) std::printf("token \"%s\" has been created\n", n.c_str());
   return 0;

@@ -268,10 +268,8 @@ TEST_F(AbuseE2eTest, OversizedAndDeeplyNestedInputsAreRefusedPrecisely) {
     EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.message)) << c.name;
   }
 
-  // Token files given to enlistctl: nested and oversized YAML. (Deep flow
-  // collections get yaml-cpp's generic "bad file" with the position;
-  // enlistctl has no size cap of its own, the server's gRPC limit refuses
-  // the file: both refused, both reported as imprecise.)
+  // Token files given to enlistctl: nested and oversized YAML, refused by
+  // enlistctl itself before it connects (the YAML edge's limits).
   struct YamlCase {
     std::string name;
     std::string yaml;
@@ -279,16 +277,21 @@ TEST_F(AbuseE2eTest, OversizedAndDeeplyNestedInputsAreRefusedPrecisely) {
   } yaml_cases[] = {
       {"nested flow sequences",
        "kind: token\nversion: v2\nmetadata: {name: x}\nspec: " + Nested(1000) + "\n",
-       "<stdin>:4:2007: yaml: "},
+       "create: <stdin>:4:2007: yaml: nesting deeper than 32"},
       {"nested block maps",
        [] {
          std::string y = "kind: token\nversion: v2\nmetadata: {name: x}\nspec:\n";
          for (int d = 1; d < 300; ++d) y += std::string(d * 2, ' ') + "a:\n";
          return y;
        }(),
-       "<stdin>:1: yaml: nesting deeper than 32"},
+       "create: <stdin>:1: yaml: nesting deeper than 32"},
       {"oversized file", std::string(20 << 20, '#'),
-       "Received message larger than max (20971534 vs. 262144)"},
+       "create: read <stdin>: larger than 1048576 bytes"},
+      // Under enlistctl's 1 MiB, over the server's limits.max_message_bytes
+      // (256 KiB by default): gRPC refuses the request; enlistctl says why.
+      {"over the server's message limit",
+       "kind: token\nversion: v2\nmetadata: {name: x}\n" + std::string(300 << 10, '#') + "\n",
+       "create: <stdin>: 307245 bytes is more than the auth server accepts in one request"},
   };
   for (const auto& c : yaml_cases) {
     std::string out;
