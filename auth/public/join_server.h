@@ -76,8 +76,10 @@ struct JoinServerDeps {
   // certificates, and the backend keeps the host registry (a renewing agent
   // keeps its host id when the same token admitted it).
   join::HostIssuer* issuer = nullptr;
-  // Receives every join attempt, accepted or denied (in addition to the
-  // backend's audit log, when there is a backend). Null: none.
+  // Receives every join attempt the server admits, accepted or denied (in
+  // addition to the backend's audit log, when there is a backend); streams
+  // turned away by admission control (stream limit, per-peer rate) are
+  // only counted. Null: none.
   join::AuditSink* audit = nullptr;
   // Decides whether a peer is a trusted proxy whose stamped client address
   // is believed. Empty: nobody is.
