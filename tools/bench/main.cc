@@ -106,6 +106,7 @@ int Run(const char* argv0) {
   int rc = 0;
   double floor_us = 0;
   double last_cpu = 0;  // auth CPU per join of the largest end-to-end run
+  bool e2e_ran = false;
 
   if (want("floor")) {
     absl::StatusOr<FloorResult> f = MeasureFloor(absl::GetFlag(FLAGS_floor_seconds));
@@ -218,6 +219,7 @@ int Run(const char* argv0) {
           ",\"agents_cpu_us_per_join\":", Num(r->agents_cpu_us_per_join), ",\"auth_peak_rss_kib\":",
           r->auth_peak_rss_kib, ",\"auth_threads\":", r->auth_threads, "}"));
       last_cpu = r->auth_cpu_us_per_join;
+      e2e_ran = true;
     }
     json.push_back(absl::StrCat("\"channels\":", absl::GetFlag(FLAGS_channels)));
     json.push_back(absl::StrCat("\"e2e\":[", absl::StrJoin(runs, ","), "]"));
@@ -279,7 +281,7 @@ int Run(const char* argv0) {
         Num(r->clients_cpu_us_per_join), "}"));
     json.push_back(
         absl::StrCat("\"transport_cpu_us_per_join\":", Num(r->server_cpu_us_per_join)));
-    if (last_cpu > 0) {
+    if (e2e_ran) {
       json.push_back(absl::StrCat("\"auth_cpu_above_transport_us\":",
                                   Num(last_cpu - r->server_cpu_us_per_join)));
     }
