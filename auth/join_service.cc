@@ -25,8 +25,8 @@ std::string PeerAddress(const std::string& peer) {
 // One Join stream. Flow is strictly sequential (read, process on the pool,
 // write replies one by one, read again), so at most one read and one write
 // are ever in flight. The deadline alarm is the only concurrent actor; `mu_`
-// orders it against the rest. The reactor deletes itself when both OnDone
-// and the alarm callback have run.
+// orders it against the rest. The reactor deletes itself when OnDone, the
+// alarm callback and any Process on the pool have all run.
 class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinResponse> {
  public:
   // `refuse`: not OK when admission control turned the stream away.
@@ -60,6 +60,10 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
       if (finished_) return;
       processing_ = true;
     }
+    // Process is not a reaction: once it has finished the stream, OnDone may
+    // run on a gRPC thread before Process has released mu_. Its own
+    // reference keeps the reactor alive until it has.
+    refs_.fetch_add(1);
     service_->pool_->Submit([this] { Process(); });
   }
 
@@ -83,7 +87,15 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
  private:
   void Process() {
     absl::StatusOr<join::ServerJoinSession::Reply> reply = session_.OnRequest(request_);
-    absl::MutexLock l(&mu_);
+    {
+      absl::MutexLock l(&mu_);
+      HandleReplyLocked(std::move(reply));
+    }
+    Unref();  // taken in OnReadDone
+  }
+
+  void HandleReplyLocked(absl::StatusOr<join::ServerJoinSession::Reply> reply)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     processing_ = false;
     if (finished_) return;
     if (deadline_hit_) {
@@ -144,7 +156,7 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   JoinService* service_;
   join::ServerJoinSession session_;
   grpc::Alarm alarm_;
-  std::atomic<int> refs_{2};  // OnDone + alarm callback
+  std::atomic<int> refs_{2};  // OnDone + alarm callback (+ a Process running)
   absl::Mutex mu_;
   JoinRequest request_;
   std::deque<JoinResponse> outbox_ ABSL_GUARDED_BY(mu_);
