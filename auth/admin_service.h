@@ -9,6 +9,7 @@
 
 #include "auth/storage/event_store.h"
 #include "auth/storage/host_store.h"
+#include "core/config/yaml.h"
 #include "core/join/registry.h"
 #include "core/log/logger.h"
 #include "core/token/token_store.h"
@@ -27,7 +28,8 @@ struct AdminDeps {
   log::Logger* logger = &log::Logger::Discard();
   // Fills the parts of the status only the server knows.
   std::function<void(enlist::admin::v1::ClusterStatus*)> status;
-  size_t max_yaml_bytes = 1 << 20;
+  // Largest token YAML accepted: the YAML edge's own input limit.
+  size_t max_yaml_bytes = config::YamlLimits().max_bytes;
 };
 
 class AdminService final : public enlist::admin::v1::AdminService::Service {

@@ -1,24 +1,13 @@
 #include "auth/proxy_identity.h"
 
-#include <algorithm>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "auth/ca/x509_issuer.h"
 #include "core/crypto/cert.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
 #include "grpcpp/security/auth_context.h"
 
 namespace enlist::auth {
-namespace {
-
-bool LooksLikeIp(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos &&
-         (s.find('.') != std::string::npos || s.find(':') != std::string::npos);
-}
-
-}  // namespace
 
 absl::Status WriteProxyIdentity(const ca::ClusterCa& ca, const std::string& dir,
                                 const std::string& name, const std::vector<std::string>& names,
@@ -32,30 +21,18 @@ absl::Status WriteProxyIdentity(const ca::ClusterCa& ca, const std::string& dir,
   ENLIST_RETURN_IF_ERROR(MakeDirs(dir, 0700));
   const std::string cert_path = absl::StrCat(dir, "/", kProxyCertFile);
   if (ReadFileCapped(cert_path, 64 * 1024).ok()) return absl::OkStatus();
-  ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, ca::GenerateP256Key());
-  ca::CertProfile p;
-  p.common_name = absl::StrCat("enlist proxy ", name);
-  p.uris = {absl::StrCat(kProxyUriPrefix, name)};
-  p.dns_names = {"localhost"};
-  p.ip_addresses = {"127.0.0.1", "::1"};
-  for (const std::string& n : names) {
-    if (n.empty() || n == "0.0.0.0" || n == "::") continue;
-    auto& list = LooksLikeIp(n) ? p.ip_addresses : p.dns_names;
-    if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
-  }
-  p.server_auth = true;
-  p.client_auth = true;
-  p.not_before = clock.Now() - absl::Minutes(5);
-  p.not_after = clock.Now() + absl::Hours(24 * 365);
-  ENLIST_ASSIGN_OR_RETURN(crypto::X509Ptr cert,
-                          ca::IssueCertificate(p, *key, &ca.tls_cert(), ca.tls_key()));
-  ENLIST_ASSIGN_OR_RETURN(std::string cert_pem, ca::CertificatePem(*cert));
-  ENLIST_ASSIGN_OR_RETURN(std::string key_pem, ca::PrivateKeyPem(*key));
+  ca::ServerTlsOptions o;
+  o.uris = {absl::StrCat(kProxyUriPrefix, name)};
+  o.client_auth = true;
+  ENLIST_ASSIGN_OR_RETURN(
+      ca::ServerTlsPem tls,
+      ca::IssueServerTls(ca, absl::StrCat("enlist proxy ", name), names, clock, o));
   ENLIST_RETURN_IF_ERROR(
       WriteFileAtomic(absl::StrCat(dir, "/", kProxyCaFile), ca.tls_cert_pem(), 0600));
-  ENLIST_RETURN_IF_ERROR(WriteFileAtomic(absl::StrCat(dir, "/", kProxyKeyFile), key_pem, 0600));
+  ENLIST_RETURN_IF_ERROR(
+      WriteFileAtomic(absl::StrCat(dir, "/", kProxyKeyFile), tls.key_pem, 0600));
   // The chain includes the CA so agents holding only its pin can verify it.
-  return WriteFileAtomic(cert_path, cert_pem + ca.tls_cert_pem(), 0600);
+  return WriteFileAtomic(cert_path, tls.chain_pem, 0600);
 }
 
 bool IsProxyPeer(const grpc::ServerContextBase& context) {

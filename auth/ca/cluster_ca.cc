@@ -127,7 +127,7 @@ bool LooksLikeIp(const std::string& s) {
 
 absl::StatusOr<ServerTlsPem> IssueServerTls(const ClusterCa& ca, const std::string& common_name,
                                             const std::vector<std::string>& names,
-                                            const Clock& clock) {
+                                            const Clock& clock, const ServerTlsOptions& options) {
   ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, GenerateP256Key());
   CertProfile p;
   p.common_name = common_name;
@@ -138,7 +138,9 @@ absl::StatusOr<ServerTlsPem> IssueServerTls(const ClusterCa& ca, const std::stri
     auto& list = LooksLikeIp(n) ? p.ip_addresses : p.dns_names;
     if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
   }
+  p.uris = options.uris;
   p.server_auth = true;
+  p.client_auth = options.client_auth;
   p.not_before = clock.Now() - absl::Minutes(5);
   p.not_after = clock.Now() + absl::Hours(24 * 365);
   ENLIST_ASSIGN_OR_RETURN(crypto::X509Ptr cert,

@@ -75,6 +75,14 @@ struct ServerTlsPem {
   std::string chain_pem;
 };
 
+// What a server identity carries besides its names.
+struct ServerTlsOptions {
+  // URI subject alternative names (e.g. "urn:enlist:proxy:<name>").
+  std::vector<std::string> uris;
+  // Also usable as a TLS client certificate (clientAuth).
+  bool client_auth = false;
+};
+
 // Issues a server identity: a fresh P-256 key and a certificate (valid one
 // year, from five minutes ago) for `common_name` naming "localhost",
 // 127.0.0.1, ::1 and every entry of `names` (IP literals as IP addresses,
@@ -82,7 +90,8 @@ struct ServerTlsPem {
 // key generation or signing fails.
 absl::StatusOr<ServerTlsPem> IssueServerTls(const ClusterCa& ca, const std::string& common_name,
                                             const std::vector<std::string>& names,
-                                            const Clock& clock);
+                                            const Clock& clock,
+                                            const ServerTlsOptions& options = {});
 
 }  // namespace enlist::ca
 

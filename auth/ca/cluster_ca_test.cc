@@ -54,6 +54,27 @@ TEST(IssueServerTlsTest, NamesEveryAddressAndChainsToTheCa) {
   absl::StatusOr<ServerTlsPem> again = IssueServerTls(**ca, "test auth", {}, RealClock::Get());
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_NE(again->key_pem, tls->key_pem);
+  // Without options: a server certificate only, no URIs.
+  EXPECT_EQ(X509_check_purpose(leaf, X509_PURPOSE_SSL_CLIENT, 0), 0);
+  EXPECT_TRUE(crypto::UriNames(*leaf).empty());
+}
+
+TEST(IssueServerTlsTest, OptionsAddUrisAndClientUse) {
+  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/server-tls-options";
+  absl::StatusOr<std::unique_ptr<ClusterCa>> ca =
+      ClusterCa::LoadOrCreate(dir, "test", RealClock::Get());
+  ASSERT_TRUE(ca.ok()) << ca.status();
+  ServerTlsOptions o;
+  o.uris = {"urn:enlist:proxy:edge-1"};
+  o.client_auth = true;
+  absl::StatusOr<ServerTlsPem> tls = IssueServerTls(**ca, "edge", {}, RealClock::Get(), o);
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  absl::StatusOr<std::vector<crypto::X509Ptr>> chain = crypto::ParseCertificatesPem(tls->chain_pem, 4);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  X509* leaf = (*chain)[0].get();
+  EXPECT_THAT(crypto::UriNames(*leaf), ElementsAre("urn:enlist:proxy:edge-1"));
+  EXPECT_EQ(X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0), 1);
+  EXPECT_EQ(X509_check_purpose(leaf, X509_PURPOSE_SSL_CLIENT, 0), 1);
 }
 
 }  // namespace
