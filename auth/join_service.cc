@@ -2,11 +2,13 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "auth/storage/backend.h"
 #include "core/rpc/status.h"
 #include "grpcpp/alarm.h"
 
@@ -51,7 +53,7 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   void OnReadDone(bool ok) override {
     if (!ok) {
       absl::MutexLock l(&mu_);
-      session_.Abort(absl::CancelledError("join: stream closed by the agent before the join finished"));
+      AbortLocked(absl::CancelledError("join: stream closed by the agent before the join finished"));
       FinishLocked(absl::CancelledError("join: stream closed before the join finished"));
       return;
     }
@@ -70,7 +72,7 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   void OnWriteDone(bool ok) override {
     absl::MutexLock l(&mu_);
     if (!ok) {
-      session_.Abort(absl::CancelledError("join: stream broken while sending"));
+      AbortLocked(absl::CancelledError("join: stream broken while sending"));
       FinishLocked(absl::CancelledError("join: stream broken"));
       return;
     }
@@ -86,12 +88,55 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
 
  private:
   void Process() {
-    absl::StatusOr<join::ServerJoinSession::Reply> reply = session_.OnRequest(request_);
+    const auto& sync = service_->options_.sync;
+    absl::StatusOr<join::ServerJoinSession::Reply> reply;
+    {
+      std::optional<storage::DeferredDurability> defer;
+      if (sync) defer.emplace();
+      reply = session_.OnRequest(request_);
+    }
+    if (sync && session_.finished()) {
+      // The session recorded the outcome: the agent hears it once that is
+      // durable. The callback inherits Process's reference.
+      sync([this, reply = std::move(reply)](absl::Status durable) mutable {
+        if (!durable.ok()) {
+          service_->deps_.logger->Error("Failed to make a join's records durable",
+                                        {{"error", std::string(durable.message())}});
+          // A refusal stands; an accepted join is not acknowledged.
+          if (reply.ok()) {
+            reply = absl::UnavailableError(
+                "join: the auth server could not store the join, retry later");
+          }
+        }
+        {
+          absl::MutexLock l(&mu_);
+          HandleReplyLocked(std::move(reply));
+        }
+        Unref();
+      });
+      return;
+    }
     {
       absl::MutexLock l(&mu_);
       HandleReplyLocked(std::move(reply));
     }
     Unref();  // taken in OnReadDone
+  }
+
+  // Ends the session without a reply (runs on gRPC's threads): its audit
+  // record is written without waiting for the disk, and a flush is asked
+  // for, which nobody waits on.
+  void AbortLocked(const absl::Status& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const auto& sync = service_->options_.sync;
+    if (!sync) {
+      session_.Abort(why);
+      return;
+    }
+    {
+      storage::DeferredDurability defer;
+      session_.Abort(why);
+    }
+    sync([](absl::Status) {});
   }
 
   void HandleReplyLocked(absl::StatusOr<join::ServerJoinSession::Reply> reply)
@@ -135,7 +180,7 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
           // The check in progress sees its own deadline; Process finishes.
           deadline_hit_ = true;
         } else {
-          session_.Abort(absl::DeadlineExceededError("join: deadline exceeded"));
+          AbortLocked(absl::DeadlineExceededError("join: deadline exceeded"));
           FinishLocked(absl::DeadlineExceededError("join: deadline exceeded"));
         }
       }

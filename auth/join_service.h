@@ -25,6 +25,14 @@ struct JoinServiceOptions {
   // Decides whether a peer is a trusted proxy whose ClientInit
   // proxy_remote_addr is believed. Default: nobody is.
   std::function<bool(const grpc::CallbackServerContext&)> is_trusted_proxy;
+  // Makes a join's writes durable before the agent hears the outcome
+  // (storage::Backend::Sync). When set, the session's steps run in a
+  // storage::DeferredDurability scope, so a join worker does not wait for
+  // the disk; the stream's last message and status go out from the
+  // callback, once everything the join recorded (host record, audit event, a
+  // consumed token) is durable. Many joins then share one flush. Null:
+  // writes are durable when they return and the reply goes out at once.
+  std::function<void(std::function<void(absl::Status)>)> sync;
 };
 
 // Serves enlist.join.v1.JoinService. Thread-safe. `deps` (and everything

@@ -1,11 +1,17 @@
 // Complete joins through an in-process gRPC channel: the real JoinService
 // reactor on one side, the real agent join client on the other.
+#include <chrono>
+#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agent/join_client.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/join_service.h"
+#include "auth/storage/backend.h"
 #include "core/join/testing/fakes.h"
 #include "core/token/token_resource.h"
 #include "core/token/token_store.h"
@@ -29,7 +35,8 @@ class JoinStreamTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(absl::Seconds(60), 100); }
 
-  void Start(absl::Duration deadline, int max_streams, double per_peer_rate = 0) {
+  void Start(absl::Duration deadline, int max_streams, double per_peer_rate = 0,
+             std::function<void(std::function<void(absl::Status)>)> sync = nullptr) {
     ASSERT_TRUE(token_method::RegisterTokenAuth(auth_methods_).ok());
     ASSERT_TRUE(token_method::RegisterTokenAgent(agent_methods_).ok());
     checkers_["token"] = *(*auth_methods_.Get("token"))->NewChecker(join::CheckerOptions());
@@ -49,12 +56,13 @@ class JoinStreamTest : public ::testing::Test {
     deps.checkers = &checkers_;
     deps.tokens = &store_;
     deps.issuer = &issuer_;
-    deps.audit = &audit_;
+    deps.audit = audit_override_ != nullptr ? audit_override_ : &audit_;
     deps.limits.stream_deadline = deadline;
     JoinServiceOptions opts;
     opts.max_concurrent_streams = max_streams;
     opts.per_peer_rate = per_peer_rate;
     opts.per_peer_burst = 2;
+    opts.sync = std::move(sync);
     service_ = std::make_unique<JoinService>(deps, &pool_, opts);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
@@ -96,6 +104,7 @@ class JoinStreamTest : public ::testing::Test {
   token::MemoryTokenStore store_;
   join::testing::FakeIssuer issuer_;
   join::testing::RecordingAuditSink audit_;
+  join::AuditSink* audit_override_ = nullptr;  // replaces audit_ when set
   std::unique_ptr<JoinService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -228,6 +237,105 @@ TEST_F(JoinStreamRateTest, PerPeerRateLimitRefusesWithoutAuditing) {
   EXPECT_EQ(r.status().message(), "join: too many joins from this address, retry later");
   EXPECT_EQ(audit_.events().size(), 2u);
   EXPECT_EQ(service_->refused_streams(), 1);
+}
+
+// A storage whose flushes the test completes by hand.
+class HeldSync {
+ public:
+  void Add(std::function<void(absl::Status)> done) {
+    absl::MutexLock l(&mu_);
+    held_.push_back(std::move(done));
+  }
+  void WaitForOne() {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(
+        +[](std::vector<std::function<void(absl::Status)>>* h) { return !h->empty(); }, &held_));
+  }
+  void ReleaseAll(const absl::Status& status) {
+    std::vector<std::function<void(absl::Status)>> held;
+    {
+      absl::MutexLock l(&mu_);
+      held.swap(held_);
+    }
+    for (auto& done : held) done(status);
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::function<void(absl::Status)>> held_ ABSL_GUARDED_BY(mu_);
+};
+
+// Notes whether each event was recorded with deferred durability.
+class ScopeRecordingAudit final : public join::AuditSink {
+ public:
+  void Record(const join::JoinEvent& e) override {
+    absl::MutexLock l(&mu_);
+    deferred_.push_back(storage::DeferredDurability::Active());
+    accepted_.push_back(e.accepted);
+  }
+  std::vector<bool> deferred() {
+    absl::MutexLock l(&mu_);
+    return deferred_;
+  }
+  std::vector<bool> accepted() {
+    absl::MutexLock l(&mu_);
+    return accepted_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<bool> deferred_ ABSL_GUARDED_BY(mu_);
+  std::vector<bool> accepted_ ABSL_GUARDED_BY(mu_);
+};
+
+class JoinStreamSyncTest : public JoinStreamTest {
+ protected:
+  void SetUp() override {
+    audit_override_ = &scoped_audit_;
+    Start(absl::Seconds(60), 100, 0,
+          [this](std::function<void(absl::Status)> done) { sync_.Add(std::move(done)); });
+  }
+  // Starts a join on another thread.
+  std::future<absl::StatusOr<enlist::join::v1::Result>> JoinAsync(const std::string& secret) {
+    return std::async(std::launch::async, [this, secret] { return Join("boot", secret); });
+  }
+
+  HeldSync sync_;
+  ScopeRecordingAudit scoped_audit_;
+};
+
+TEST_F(JoinStreamSyncTest, ResultWaitsUntilTheJoinsRecordsAreDurable) {
+  auto joined = JoinAsync(kSecret);
+  sync_.WaitForOne();
+  // Issued and recorded (in a DeferredDurability scope: the worker does not
+  // wait for the disk), not yet told.
+  EXPECT_EQ(issuer_.issued(), 1u);
+  EXPECT_THAT(scoped_audit_.accepted(), ::testing::ElementsAre(true));
+  EXPECT_THAT(scoped_audit_.deferred(), ::testing::ElementsAre(true));
+  EXPECT_EQ(joined.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  sync_.ReleaseAll(absl::OkStatus());
+  auto r = joined.get();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->host_id(), "host-1");
+}
+
+TEST_F(JoinStreamSyncTest, AnAcceptedJoinIsNotAcknowledgedWhenTheFlushFails) {
+  auto joined = JoinAsync(kSecret);
+  sync_.WaitForOne();
+  sync_.ReleaseAll(absl::UnavailableError("storage: sqlite: sync /d/enlist.db-wal: I/O error"));
+  auto r = joined.get();
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  // The agent is not shown the server's storage details.
+  EXPECT_EQ(r.status().message(), "join: the auth server could not store the join, retry later");
+}
+
+TEST_F(JoinStreamSyncTest, ARefusalStandsWhenTheFlushFails) {
+  auto joined = JoinAsync("this-is-not-the-secret");
+  sync_.WaitForOne();
+  sync_.ReleaseAll(absl::UnavailableError("storage: sqlite: sync: I/O error"));
+  auto r = joined.get();
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(r.status().message(), "token: wrong secret");
 }
 
 TEST(PeerIpTest, StripsSchemeAndPort) {

@@ -149,6 +149,7 @@ void JoinServer::Impl::BuildIssuer() {
     j.attributes = issued.request->attributes;
     j.time = clock->Now();
     j.cert_serial = issued.tls_serial;
+    j.new_host_id = !issued.renewed;
     return host_store->RecordJoin(j).status();
   };
   own_issuer = std::make_unique<ca::CaHostIssuer>(ca.get(), clock, io);
@@ -185,6 +186,9 @@ absl::Status JoinServer::Impl::Init() {
   jo.per_peer_rate = config.per_peer_rate;
   jo.per_peer_burst = config.per_peer_burst;
   jo.is_trusted_proxy = deps.is_trusted_proxy;
+  if (backend != nullptr) {
+    jo.sync = [b = backend](std::function<void(absl::Status)> done) { b->Sync(std::move(done)); };
+  }
   service = std::make_unique<JoinService>(sd, pool.get(), jo);
   return absl::OkStatus();
 }

@@ -37,6 +37,18 @@ std::string NextKey(absl::string_view key) {
   return next;
 }
 
+namespace {
+thread_local bool deferred_durability = false;
+}  // namespace
+
+DeferredDurability::DeferredDurability() : previous_(deferred_durability) {
+  deferred_durability = true;
+}
+
+DeferredDurability::~DeferredDurability() { deferred_durability = previous_; }
+
+bool DeferredDurability::Active() { return deferred_durability; }
+
 namespace internal {
 
 std::string KeyForMessage(absl::string_view key) {

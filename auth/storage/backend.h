@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -131,6 +132,12 @@ std::string NextKey(absl::string_view key);
 //                       read-only file); nothing was written.
 //   kDataLoss           the stored data is corrupt.
 // Messages start with "storage: <backend name>: <operation> <key>: ".
+//
+// Durability: a write that returns OK is durable (survives a crash of the
+// machine) when it returns, except on a thread inside a DeferredDurability
+// scope, where a backend may return once the write is committed (visible to
+// every reader, kept if this process dies) but before it is on stable
+// storage; Sync then says when it is.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -183,6 +190,34 @@ class Backend {
   // to call periodically from a maintenance thread; never needed for
   // correctness.
   virtual absl::StatusOr<int64_t> PurgeExpired() = 0;
+
+  // Calls `done` once every write that returned before this call is
+  // durable: OK, or kUnavailable when the storage could not make it so (the
+  // writes stay visible but may not survive a crash of the machine). `done`
+  // may run on this thread before Sync returns or later on a thread of the
+  // backend's; it must not call back into this backend's Sync, and it should
+  // be short (other callbacks wait behind it). The default, for backends
+  // whose writes are durable when they return (etcd: a write returns once a
+  // quorum has it) or that are not persistent (memory), calls `done` at once.
+  virtual void Sync(std::function<void(absl::Status)> done) { done(absl::OkStatus()); }
+};
+
+// While an instance lives, writes made by this thread may return before
+// they are durable (see Backend): for a caller that batches the wait, e.g.
+// the join service, which sends a join's Result only from Backend::Sync's
+// callback. Scopes nest; the previous setting is restored on destruction.
+class DeferredDurability {
+ public:
+  DeferredDurability();
+  ~DeferredDurability();
+  DeferredDurability(const DeferredDurability&) = delete;
+  DeferredDurability& operator=(const DeferredDurability&) = delete;
+
+  // True on a thread inside a scope.
+  static bool Active();
+
+ private:
+  bool previous_;
 };
 
 namespace internal {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/barrier.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 
 namespace enlist::storage {
@@ -581,6 +582,51 @@ TEST_P(BackendConformanceTest, ReopenKeepsDataAndRevisionCounter) {
   auto next = backend_->Put(MakeItem("/tokens/b", "B"));
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(*next, *before + 1);
+}
+
+TEST_P(BackendConformanceTest, DeferredWritesAreVisibleAtOnceAndSyncCallsBack) {
+  {
+    DeferredDurability defer;
+    EXPECT_TRUE(DeferredDurability::Active());
+    ASSERT_TRUE(backend_->Put(MakeItem("/events/1", "E")).ok());
+    // Committed: every reader sees it before it is known durable.
+    auto got = backend_->Get("/events/1");
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->value, "E");
+  }
+  EXPECT_FALSE(DeferredDurability::Active());
+  absl::Notification synced;
+  absl::Status result = absl::UnknownError("not called");
+  backend_->Sync([&](absl::Status s) {
+    result = std::move(s);
+    synced.Notify();
+  });
+  ASSERT_TRUE(synced.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_TRUE(result.ok()) << result;
+  if (!GetParam().persistent) return;
+  backend_.reset();
+  auto reopened = Reopen();
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto got = (*reopened)->Get("/events/1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->value, "E");
+}
+
+TEST_P(BackendConformanceTest, DeferredDurabilityScopesNest) {
+  EXPECT_FALSE(DeferredDurability::Active());
+  {
+    DeferredDurability outer;
+    {
+      DeferredDurability inner;
+      EXPECT_TRUE(DeferredDurability::Active());
+    }
+    EXPECT_TRUE(DeferredDurability::Active());
+    // Per thread: another thread is not in the scope.
+    bool other = true;
+    std::thread([&] { other = DeferredDurability::Active(); }).join();
+    EXPECT_FALSE(other);
+  }
+  EXPECT_FALSE(DeferredDurability::Active());
 }
 
 TEST_P(BackendConformanceTest, TwoInstancesOnOneLocationShareState) {

@@ -145,7 +145,10 @@ absl::StatusOr<HostRecord> HostStore::RecordJoin(const HostJoin& join) {
   ENLIST_RETURN_IF_ERROR(CheckJoin(join));
   const std::string key = Key(join.host_id);
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
-    absl::StatusOr<Item> current = backend_->Get(key);
+    absl::StatusOr<Item> current =
+        attempt == 0 && join.new_host_id
+            ? absl::StatusOr<Item>(absl::NotFoundError("not read: a new host id"))
+            : backend_->Get(key);
     HostRecord record;
     absl::StatusOr<int64_t> written;
     Item item;

@@ -33,6 +33,10 @@ struct HostJoin {
   absl::Time time;
   // Serial of the certificate issued at this join (e.g. hex); empty if none.
   std::string cert_serial;
+  // The id was generated for this join (not a returning host): RecordJoin
+  // tries to create the record before reading (a record already there is
+  // then read and updated as usual).
+  bool new_host_id = false;
 };
 
 // A registered host as stored.

@@ -88,6 +88,26 @@ TEST_P(HostStoreTest, LaterJoinsUpdateAndKeepHistory) {
   EXPECT_EQ(got->host_name, "vm-1");
 }
 
+TEST_P(HostStoreTest, NewHostIdCreatesWithoutReadingAndStillMergesAnExistingRecord) {
+  HostJoin first = Join("h1", kT0, "01");
+  first.new_host_id = true;
+  auto created = store_->RecordJoin(first);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->join_count, 1);
+  // A wrong hint (the record exists): the create fails, the record is read
+  // and updated, nothing is lost.
+  HostJoin again = Join("h1", kT0 + absl::Hours(1), "02");
+  again.new_host_id = true;
+  auto updated = store_->RecordJoin(again);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  auto got = store_->Get("h1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->join_count, 2);
+  EXPECT_EQ(got->first_join, kT0);
+  EXPECT_EQ(got->last_join, kT0 + absl::Hours(1));
+  EXPECT_THAT(got->cert_serials, ElementsAre("01", "02"));
+}
+
 TEST_P(HostStoreTest, CertificateSerialsAreBoundedNewestLast) {
   for (int i = 0; i < 25; ++i) {
     ASSERT_TRUE(store_->RecordJoin(Join("h1", kT0 + absl::Minutes(i), absl::StrCat("s", i))).ok());

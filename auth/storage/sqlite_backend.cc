@@ -12,6 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "core/util/status_macros.h"
 
 namespace enlist::storage {
@@ -223,6 +225,20 @@ absl::Status CreateFile(const std::string& path, absl::string_view context) {
   return absl::UnavailableError(msg);
 }
 
+// fsyncs the directory `dir`, so that entries created in it are durable.
+absl::Status SyncDirectory(const std::string& dir, absl::string_view context) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat(context, "open ", dir, ": ", strerror(errno)));
+  int rc;
+  do {
+    rc = ::fsync(fd);
+  } while (rc != 0 && errno == EINTR);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return absl::UnavailableError(absl::StrCat(context, "sync ", dir, ": ", strerror(err)));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 struct SqliteBackend::Statements {
@@ -234,14 +250,77 @@ struct SqliteBackend::Statements {
 };
 
 SqliteBackend::SqliteBackend(std::string path, const Clock* clock, sqlite3* db,
-                             std::unique_ptr<Statements> statements)
-    : path_(std::move(path)), clock_(clock), db_(db), stmts_(std::move(statements)) {}
+                             std::unique_ptr<Statements> statements, int wal_fd)
+    : path_(std::move(path)),
+      clock_(clock),
+      db_(db),
+      stmts_(std::move(statements)),
+      wal_fd_(wal_fd),
+      syncer_([this] { SyncLoop(); }) {}
 
 SqliteBackend::~SqliteBackend() {
+  {
+    absl::MutexLock l(&sync_mu_);
+    stopping_ = true;
+  }
+  syncer_.join();  // after running every callback still waiting
+  ::close(wal_fd_);
   absl::MutexLock l(&mu_);
   // Statements first: a connection with live statements does not close.
   *stmts_ = Statements();
   sqlite3_close_v2(db_);
+}
+
+void SqliteBackend::Sync(std::function<void(absl::Status)> done) {
+  absl::MutexLock l(&sync_mu_);
+  sync_waiting_.push_back(std::move(done));
+}
+
+int64_t SqliteBackend::syncs() const {
+  absl::MutexLock l(&sync_mu_);
+  return syncs_;
+}
+
+void SqliteBackend::SyncLoop() {
+  while (true) {
+    std::vector<std::function<void(absl::Status)>> batch;
+    {
+      absl::MutexLock l(&sync_mu_);
+      sync_mu_.Await(absl::Condition(
+          +[](SqliteBackend* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return b->stopping_ || !b->sync_waiting_.empty();
+          },
+          this));
+      if (sync_waiting_.empty()) return;  // stopping, nobody waits
+      batch.swap(sync_waiting_);
+    }
+    // Every write these callers saw return is in the WAL already; one flush
+    // that starts now covers them all.
+    int rc;
+    do {
+      rc = ::fdatasync(wal_fd_);
+    } while (rc != 0 && errno == EINTR);
+    const absl::Status synced =
+        rc == 0 ? absl::OkStatus()
+                : absl::UnavailableError(absl::StrCat("storage: sqlite: sync ", path_,
+                                                      "-wal: ", strerror(errno)));
+    {
+      absl::MutexLock l(&sync_mu_);
+      ++syncs_;
+    }
+    for (auto& done : batch) done(synced);
+  }
+}
+
+absl::Status SqliteBackend::WaitDurable() {
+  absl::Notification synced;
+  absl::Status result;
+  Sync([&](absl::Status s) {
+    result = std::move(s);
+    synced.Notify();
+  });
+  synced.WaitForNotification();
+  return result;
 }
 
 absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteOptions& options) {
@@ -318,6 +397,22 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
     sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     return migrated;
   }
+  // From here on a COMMIT only appends to the WAL; the sync thread makes
+  // the WAL durable (one fdatasync for every write committed before it
+  // started). fdatasync(2) flushes the file, whichever descriptor names it,
+  // so SQLite's frames are covered by ours.
+  ENLIST_RETURN_IF_ERROR(Exec(db.get(), context, "PRAGMA synchronous=NORMAL"));
+  const std::string wal_path = absl::StrCat(path, "-wal");
+  const int wal_fd = ::open(wal_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (wal_fd < 0) {
+    return absl::UnavailableError(absl::StrCat(context, "open ", wal_path, ": ", strerror(errno)));
+  }
+  // The WAL's directory entry must survive a crash too.
+  absl::Status dir_synced = SyncDirectory(options.data_dir, context);
+  if (!dir_synced.ok()) {
+    ::close(wal_fd);
+    return dir_synced;
+  }
 
   auto stmts = std::make_unique<Statements>();
   const std::string cols = kItemColumns;
@@ -366,7 +461,7 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
   }
   const Clock* clock = options.clock != nullptr ? options.clock : &RealClock::Get();
   return std::unique_ptr<SqliteBackend>(
-      new SqliteBackend(path, clock, db.release(), std::move(stmts)));
+      new SqliteBackend(path, clock, db.release(), std::move(stmts), wal_fd));
 }
 
 struct SqliteBackend::PendingWrite {
@@ -382,33 +477,43 @@ struct SqliteBackend::PendingWrite {
 absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_view key,
                                              const WriteBody& body, int64_t* purged) {
   PendingWrite w{op, key, &body, purged, clock_->Now()};
-  absl::MutexLock q(&queue_mu_);
-  queue_.push_back(&w);
-  ++in_flight_;
-  while (!w.done) {
-    if (leader_active_) {
-      // Another thread is committing; it or the next leader runs this write.
-      queue_mu_.Await(absl::Condition(+[](bool* active) { return !*active; }, &leader_active_));
-      continue;
+  {
+    absl::MutexLock q(&queue_mu_);
+    queue_.push_back(&w);
+    ++in_flight_;
+    while (!w.done) {
+      if (leader_active_) {
+        // Another thread is committing; it or the next leader runs this write.
+        queue_mu_.Await(absl::Condition(+[](bool* active) { return !*active; }, &leader_active_));
+        continue;
+      }
+      // Lead: take what is queued (this write among it, unless an earlier
+      // batch filled up first) and commit it in one transaction.
+      leader_active_ = true;
+      std::vector<PendingWrite*> batch;
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      queue_mu_.Unlock();
+      {
+        absl::MutexLock l(&mu_);
+        RunBatch(batch);
+      }
+      queue_mu_.Lock();
+      for (PendingWrite* b : batch) b->done = true;
+      leader_active_ = false;
+      ++write_transactions_;
+      in_flight_ -= batch.size();
     }
-    // Lead: take what is queued (this write among it, unless an earlier
-    // batch filled up first) and commit it in one transaction.
-    leader_active_ = true;
-    std::vector<PendingWrite*> batch;
-    while (!queue_.empty() && batch.size() < kMaxBatch) {
-      batch.push_back(queue_.front());
-      queue_.pop_front();
+  }
+  if (w.result.ok() && !DeferredDurability::Active()) {
+    absl::Status durable = WaitDurable();
+    if (!durable.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat(internal::Context(kName, op, key), "written but not known to be durable: ",
+                       absl::StripPrefix(durable.message(), "storage: sqlite: ")));
     }
-    queue_mu_.Unlock();
-    {
-      absl::MutexLock l(&mu_);
-      RunBatch(batch);
-    }
-    queue_mu_.Lock();
-    for (PendingWrite* b : batch) b->done = true;
-    leader_active_ = false;
-    ++write_transactions_;
-    in_flight_ -= batch.size();
   }
   return std::move(w.result);
 }

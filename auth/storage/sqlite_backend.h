@@ -3,8 +3,12 @@
 //
 // On disk: `<data_dir>/<file_name>` (default `enlist.db`), created 0600, WAL
 // journal (plus the `-wal` and `-shm` files SQLite keeps beside it, with the
-// database file's permissions), synchronous=FULL so that every write this
-// backend acknowledged survives a crash or power loss. The file is marked with
+// database file's permissions). Every write this backend acknowledged
+// survives a crash or power loss: a COMMIT appends to the WAL
+// (synchronous=NORMAL) and a sync thread flushes the WAL with one fdatasync
+// for all the writes committed before it started; a write returns after
+// that flush, or, on a thread in a DeferredDurability scope, right after its
+// COMMIT, its caller then waiting for Sync. The file is marked with
 // an application id ("Enls") and a schema version (`PRAGMA user_version`);
 // opening a file of another application or of a newer schema fails without
 // touching it. Older schemas are migrated step by step inside one transaction.
@@ -14,8 +18,7 @@
 // while another write is committing queue up, and the next of their threads
 // to find the connection free runs them all in one transaction (each inside
 // its own savepoint, at its own revision, succeeding or failing on its own)
-// with one COMMIT, so concurrent writers share one fsync. A write returns only
-// after the commit that made it durable. Several processes may open the same file: SQLite's file locks order
+// with one COMMIT; concurrent writers then share one fdatasync. Several processes may open the same file: SQLite's file locks order
 // their writes and `busy_timeout` bounds how long one waits for another,
 // after which the call fails with kUnavailable. Writes run in
 // BEGIN IMMEDIATE transactions; the global revision counter lives in the
@@ -28,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -89,6 +93,8 @@ class SqliteBackend final : public Backend {
   // committed).
   int64_t write_transactions() const;
   size_t in_flight_writes() const;
+  // WAL flushes (fdatasync) done so far.
+  int64_t syncs() const;
 
   absl::string_view name() const override { return "sqlite"; }
   absl::StatusOr<Item> Get(absl::string_view key) const override;
@@ -104,6 +110,8 @@ class SqliteBackend final : public Backend {
   absl::StatusOr<int64_t> Count(const KeyRange& range) const override;
   absl::StatusOr<int64_t> CurrentRevision() const override;
   absl::StatusOr<int64_t> PurgeExpired() override;
+  // `done` runs on the sync thread after the next fdatasync of the WAL.
+  void Sync(std::function<void(absl::Status)> done) override;
 
  private:
   struct Statements;
@@ -120,7 +128,13 @@ class SqliteBackend final : public Backend {
   static constexpr size_t kMaxBatch = 128;
 
   SqliteBackend(std::string path, const Clock* clock, sqlite3* db,
-                std::unique_ptr<Statements> statements);
+                std::unique_ptr<Statements> statements, int wal_fd);
+
+  // The sync thread: flushes the WAL whenever Sync callbacks wait, then
+  // runs them; drains them and exits once stopping_.
+  void SyncLoop();
+  // Sync, waited for.
+  absl::Status WaitDurable();
 
   // Runs `batch` in one BEGIN IMMEDIATE transaction, each write in its own
   // savepoint, and commits once; fills in every write's result.
@@ -151,6 +165,15 @@ class SqliteBackend final : public Backend {
   bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
   int64_t write_transactions_ ABSL_GUARDED_BY(queue_mu_) = 0;
   size_t in_flight_ ABSL_GUARDED_BY(queue_mu_) = 0;
+
+  // Durability: the WAL file (our own descriptor) and the Sync callbacks
+  // waiting for its next flush. Never held together with mu_ or queue_mu_.
+  const int wal_fd_;
+  mutable absl::Mutex sync_mu_;
+  std::vector<std::function<void(absl::Status)>> sync_waiting_ ABSL_GUARDED_BY(sync_mu_);
+  bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
+  int64_t syncs_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  std::thread syncer_;  // last: starts once everything above is set
 };
 
 }  // namespace enlist::storage

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -18,6 +19,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "auth/storage/backend_conformance.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -399,6 +401,102 @@ TEST_F(SqliteBackendTest, TwoProcessesShareOneFile) {
 // Writes that queue behind a busy connection commit together: one
 // transaction (one fsync) for many, each at its own revision, and one that
 // fails (Create of an existing key) changes nothing and fails alone.
+Item ItemOf(absl::string_view key, absl::string_view value) {
+  Item item;
+  item.key = std::string(key);
+  item.value = std::string(value);
+  return item;
+}
+
+TEST_F(SqliteBackendTest, AWriteReturnsAfterTheWalIsFlushed) {
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  const int64_t before = b.syncs();
+  ASSERT_TRUE(b.Put(ItemOf("/k", "v")).ok());
+  EXPECT_GE(b.syncs(), before + 1);
+  ASSERT_TRUE(b.Create(ItemOf("/k2", "v")).ok());
+  EXPECT_GE(b.syncs(), before + 2);
+  // A failed write wrote nothing and waits for no flush.
+  const int64_t after_writes = b.syncs();
+  EXPECT_EQ(b.Create(ItemOf("/k2", "again")).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(b.syncs(), after_writes);
+}
+
+TEST_F(SqliteBackendTest, DeferredWritesShareTheFlushSyncAsksFor) {
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  const int64_t before = b.syncs();
+  {
+    DeferredDurability defer;
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(b.Put(ItemOf(absl::StrCat("/events/", i), "e")).ok());
+    }
+  }
+  // Nothing flushed yet: nobody asked.
+  EXPECT_EQ(b.syncs(), before);
+  absl::Notification synced;
+  absl::Status result = absl::UnknownError("not called");
+  b.Sync([&](absl::Status s) {
+    result = std::move(s);
+    synced.Notify();
+  });
+  ASSERT_TRUE(synced.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_TRUE(result.ok()) << result;
+  EXPECT_EQ(b.syncs(), before + 1);  // one flush for the ten writes
+}
+
+TEST_F(SqliteBackendTest, ClosingRunsTheSyncCallbacksStillWaiting) {
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  {
+    DeferredDurability defer;
+    ASSERT_TRUE((*backend)->Put(ItemOf("/k", "v")).ok());
+  }
+  std::atomic<int> called{0};
+  for (int i = 0; i < 5; ++i) {
+    (*backend)->Sync([&](absl::Status s) {
+      EXPECT_TRUE(s.ok()) << s;
+      called.fetch_add(1);
+    });
+  }
+  backend->reset();
+  EXPECT_EQ(called.load(), 5);
+  auto reopened = Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_TRUE((*reopened)->Get("/k").ok());
+}
+
+TEST_F(SqliteBackendTest, ConcurrentSyncsAllComplete) {
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  constexpr int kThreads = 8, kWrites = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        {
+          DeferredDurability defer;
+          ASSERT_TRUE(b.Put(ItemOf(absl::StrCat("/events/", t, "/", i), "e")).ok());
+        }
+        absl::Notification synced;
+        b.Sync([&](absl::Status s) {
+          EXPECT_TRUE(s.ok()) << s;
+          synced.Notify();
+        });
+        synced.WaitForNotification();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(b.syncs(), kThreads * kWrites);
+  auto count = b.Count(KeyRange::Prefix("/events/"));
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(*count, kThreads * kWrites);
+}
+
 TEST_F(SqliteBackendTest, GroupCommitSharesTransactionsAndIsolatesFailures) {
   Seed();
   SqliteOptions options;
