@@ -174,13 +174,27 @@ class ReplayStream final : public grpc::ClientBidiReactor<JoinRequest, JoinRespo
     if (resp_.has_init()) {
       StartRead(&resp_);
     } else if (resp_.has_challenge()) {
-      StartWrite(solution_);
+      {
+        // One write at a time: the Challenge can arrive before OnWriteDone
+        // of the ClientInit has run; the Solution then waits for it.
+        absl::MutexLock l(&mu_);
+        if (init_written_) {
+          StartWrite(solution_);
+        } else {
+          solution_due_ = true;
+        }
+      }
       StartRead(&resp_);
     } else if (resp_.has_result()) {
       got_result_ = true;
     }
   }
-  void OnWriteDone(bool) override {}
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock l(&mu_);
+    if (init_written_) return;  // the Solution
+    init_written_ = true;
+    if (ok && solution_due_) StartWrite(solution_);
+  }
   void OnDone(const grpc::Status& s) override {
     absl::Status st = absl::OkStatus();
     if (!s.ok()) {
@@ -198,6 +212,9 @@ class ReplayStream final : public grpc::ClientBidiReactor<JoinRequest, JoinRespo
   JoinResponse resp_;
   std::atomic<bool> got_result_{false};
   const std::function<void(absl::Status)> done_;
+  absl::Mutex mu_;
+  bool init_written_ ABSL_GUARDED_BY(mu_) = false;
+  bool solution_due_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 absl::Status WriteMessage(const std::string& path, const google::protobuf::Message& m) {

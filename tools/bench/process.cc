@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,8 +31,12 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path, i
   args.push_back(nullptr);
   const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
+    // A bench that dies (a crash, SIGKILL) takes its servers with it.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
     dup2(fd, 1);
     dup2(fd, 2);
     const int null_fd = open("/dev/null", O_RDONLY);
