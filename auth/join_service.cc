@@ -144,6 +144,9 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
     processing_ = false;
     if (finished_) return;
     if (deadline_hit_) {
+      // Records the attempt (unless this step already did) here, not in the
+      // session's destructor, which may run on any thread.
+      AbortLocked(absl::DeadlineExceededError("join: deadline exceeded"));
       FinishLocked(absl::DeadlineExceededError("join: deadline exceeded"));
       return;
     }

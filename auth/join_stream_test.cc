@@ -246,10 +246,14 @@ class HeldSync {
     absl::MutexLock l(&mu_);
     held_.push_back(std::move(done));
   }
-  void WaitForOne() {
+  // False when nothing asked for a flush within `timeout`.
+  bool WaitForOne(absl::Duration timeout = absl::Seconds(30)) {
     absl::MutexLock l(&mu_);
-    mu_.Await(absl::Condition(
-        +[](std::vector<std::function<void(absl::Status)>>* h) { return !h->empty(); }, &held_));
+    return mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](std::vector<std::function<void(absl::Status)>>* h) { return !h->empty(); },
+            &held_),
+        timeout);
   }
   void ReleaseAll(const absl::Status& status) {
     std::vector<std::function<void(absl::Status)>> held;
@@ -295,6 +299,11 @@ class JoinStreamSyncTest : public JoinStreamTest {
     Start(absl::Seconds(60), 100, 0,
           [this](std::function<void(absl::Status)> done) { sync_.Add(std::move(done)); });
   }
+  void TearDown() override {
+    // A stream still waiting for its flush would hold up the shutdown.
+    sync_.ReleaseAll(absl::CancelledError("test over"));
+    JoinStreamTest::TearDown();
+  }
   // Starts a join on another thread.
   std::future<absl::StatusOr<enlist::join::v1::Result>> JoinAsync(const std::string& secret) {
     return std::async(std::launch::async, [this, secret] { return Join("boot", secret); });
@@ -306,7 +315,7 @@ class JoinStreamSyncTest : public JoinStreamTest {
 
 TEST_F(JoinStreamSyncTest, ResultWaitsUntilTheJoinsRecordsAreDurable) {
   auto joined = JoinAsync(kSecret);
-  sync_.WaitForOne();
+  ASSERT_TRUE(sync_.WaitForOne());
   // Issued and recorded (in a DeferredDurability scope: the worker does not
   // wait for the disk), not yet told.
   EXPECT_EQ(issuer_.issued(), 1u);
@@ -321,7 +330,7 @@ TEST_F(JoinStreamSyncTest, ResultWaitsUntilTheJoinsRecordsAreDurable) {
 
 TEST_F(JoinStreamSyncTest, AnAcceptedJoinIsNotAcknowledgedWhenTheFlushFails) {
   auto joined = JoinAsync(kSecret);
-  sync_.WaitForOne();
+  ASSERT_TRUE(sync_.WaitForOne());
   sync_.ReleaseAll(absl::UnavailableError("storage: sqlite: sync /d/enlist.db-wal: I/O error"));
   auto r = joined.get();
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
@@ -331,11 +340,31 @@ TEST_F(JoinStreamSyncTest, AnAcceptedJoinIsNotAcknowledgedWhenTheFlushFails) {
 
 TEST_F(JoinStreamSyncTest, ARefusalStandsWhenTheFlushFails) {
   auto joined = JoinAsync("this-is-not-the-secret");
-  sync_.WaitForOne();
+  ASSERT_TRUE(sync_.WaitForOne());
   sync_.ReleaseAll(absl::UnavailableError("storage: sqlite: sync: I/O error"));
   auto r = joined.get();
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(r.status().message(), "token: wrong secret");
+}
+
+TEST_F(JoinStreamSyncTest, AStreamTheAgentAbandonsIsRecordedWithoutWaitingForTheDisk) {
+  auto stub = enlist::join::v1::JoinService::NewStub(channel_);
+  grpc::ClientContext ctx;
+  auto stream = stub->Join(&ctx);
+  JoinRequest req;
+  *req.mutable_init() = Init("boot");
+  ASSERT_TRUE(stream->Write(req));
+  JoinResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));
+  ASSERT_TRUE(resp.has_init());
+  ASSERT_TRUE(stream->Read(&resp));
+  ASSERT_TRUE(resp.has_challenge());
+  ctx.TryCancel();
+  // The abort (on a gRPC thread) recorded the attempt in a deferred scope
+  // and asked for a flush that nobody waits for.
+  ASSERT_TRUE(sync_.WaitForOne());
+  EXPECT_THAT(scoped_audit_.accepted(), ::testing::ElementsAre(false));
+  EXPECT_THAT(scoped_audit_.deferred(), ::testing::ElementsAre(true));
 }
 
 TEST(PeerIpTest, StripsSchemeAndPort) {

@@ -127,7 +127,9 @@ std::string NextKey(absl::string_view key);
 //   kAborted            CompareAndSwap / CompareAndDelete found the key at a
 //                       different revision; the message names both revisions.
 //   kUnavailable        the storage failed (I/O error, lock timeout, lost
-//                       connection); nothing was written.
+//                       connection); nothing was written — except when the
+//                       message says "written but not known to be durable":
+//                       the write is committed and visible, its flush failed.
 //   kFailedPrecondition the storage cannot be written as configured (e.g. a
 //                       read-only file); nothing was written.
 //   kDataLoss           the stored data is corrupt.
@@ -195,8 +197,9 @@ class Backend {
   // durable: OK, or kUnavailable when the storage could not make it so (the
   // writes stay visible but may not survive a crash of the machine). `done`
   // may run on this thread before Sync returns or later on a thread of the
-  // backend's; it must not call back into this backend's Sync, and it should
-  // be short (other callbacks wait behind it). The default, for backends
+  // backend's. It must not wait for a flush of this backend (a write outside
+  // a DeferredDurability scope, a blocking wait on another Sync) nor destroy
+  // it, and it should be short (other callbacks wait behind it). The default, for backends
   // whose writes are durable when they return (etcd: a write returns once a
   // quorum has it) or that are not persistent (memory), calls `done` at once.
   virtual void Sync(std::function<void(absl::Status)> done) { done(absl::OkStatus()); }

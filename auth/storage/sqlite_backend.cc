@@ -225,6 +225,22 @@ absl::Status CreateFile(const std::string& path, absl::string_view context) {
   return absl::UnavailableError(msg);
 }
 
+// Owns a file descriptor until released.
+class FdPtr {
+ public:
+  explicit FdPtr(int fd) : fd_(fd) {}
+  ~FdPtr() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdPtr(const FdPtr&) = delete;
+  FdPtr& operator=(const FdPtr&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
 // fsyncs the directory `dir`, so that entries created in it are durable.
 absl::Status SyncDirectory(const std::string& dir, absl::string_view context) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -272,8 +288,14 @@ SqliteBackend::~SqliteBackend() {
 }
 
 void SqliteBackend::Sync(std::function<void(absl::Status)> done) {
-  absl::MutexLock l(&sync_mu_);
-  sync_waiting_.push_back(std::move(done));
+  {
+    absl::MutexLock l(&sync_mu_);
+    if (!stopping_) {
+      sync_waiting_.push_back(std::move(done));
+      return;
+    }
+  }
+  done(absl::FailedPreconditionError("storage: sqlite: sync: the database is closing"));
 }
 
 int64_t SqliteBackend::syncs() const {
@@ -300,13 +322,20 @@ void SqliteBackend::SyncLoop() {
     do {
       rc = ::fdatasync(wal_fd_);
     } while (rc != 0 && errno == EINTR);
-    const absl::Status synced =
-        rc == 0 ? absl::OkStatus()
-                : absl::UnavailableError(absl::StrCat("storage: sqlite: sync ", path_,
-                                                      "-wal: ", strerror(errno)));
+    const int err = errno;
+    absl::Status synced;
     {
       absl::MutexLock l(&sync_mu_);
       ++syncs_;
+      // Fail-stop: after a failed fdatasync the kernel may have dropped the
+      // dirty pages and report success next time, so no later flush can
+      // vouch for anything written before it. Every Sync fails from then on.
+      if (sync_error_.ok() && rc != 0) {
+        sync_error_ = absl::UnavailableError(
+            absl::StrCat("storage: sqlite: sync ", path_, "-wal: ", strerror(err),
+                         " (the database is not written durably until the server restarts)"));
+      }
+      synced = sync_error_;
     }
     for (auto& done : batch) done(synced);
   }
@@ -403,16 +432,12 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
   // so SQLite's frames are covered by ours.
   ENLIST_RETURN_IF_ERROR(Exec(db.get(), context, "PRAGMA synchronous=NORMAL"));
   const std::string wal_path = absl::StrCat(path, "-wal");
-  const int wal_fd = ::open(wal_path.c_str(), O_RDWR | O_CLOEXEC);
-  if (wal_fd < 0) {
+  FdPtr wal_fd(::open(wal_path.c_str(), O_RDWR | O_CLOEXEC));
+  if (wal_fd.get() < 0) {
     return absl::UnavailableError(absl::StrCat(context, "open ", wal_path, ": ", strerror(errno)));
   }
   // The WAL's directory entry must survive a crash too.
-  absl::Status dir_synced = SyncDirectory(options.data_dir, context);
-  if (!dir_synced.ok()) {
-    ::close(wal_fd);
-    return dir_synced;
-  }
+  ENLIST_RETURN_IF_ERROR(SyncDirectory(options.data_dir, context));
 
   auto stmts = std::make_unique<Statements>();
   const std::string cols = kItemColumns;
@@ -461,7 +486,7 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
   }
   const Clock* clock = options.clock != nullptr ? options.clock : &RealClock::Get();
   return std::unique_ptr<SqliteBackend>(
-      new SqliteBackend(path, clock, db.release(), std::move(stmts), wal_fd));
+      new SqliteBackend(path, clock, db.release(), std::move(stmts), wal_fd.release()));
 }
 
 struct SqliteBackend::PendingWrite {

@@ -111,6 +111,9 @@ class SqliteBackend final : public Backend {
   absl::StatusOr<int64_t> CurrentRevision() const override;
   absl::StatusOr<int64_t> PurgeExpired() override;
   // `done` runs on the sync thread after the next fdatasync of the WAL.
+  // Once one flush has failed, every later one reports that failure
+  // (kUnavailable): the process must be restarted to write durably again.
+  // kFailedPrecondition, called at once, while the backend is being closed.
   void Sync(std::function<void(absl::Status)> done) override;
 
  private:
@@ -172,6 +175,8 @@ class SqliteBackend final : public Backend {
   mutable absl::Mutex sync_mu_;
   std::vector<std::function<void(absl::Status)>> sync_waiting_ ABSL_GUARDED_BY(sync_mu_);
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
+  // The first failed flush; once set, every later Sync reports it.
+  absl::Status sync_error_ ABSL_GUARDED_BY(sync_mu_);
   int64_t syncs_ ABSL_GUARDED_BY(sync_mu_) = 0;
   std::thread syncer_;  // last: starts once everything above is set
 };

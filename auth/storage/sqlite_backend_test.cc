@@ -15,10 +15,12 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
 #include "auth/storage/backend_conformance.h"
 #include "gmock/gmock.h"
@@ -398,9 +400,6 @@ TEST_F(SqliteBackendTest, TwoProcessesShareOneFile) {
   EXPECT_EQ(item->value, absl::StrCat(2 * kIncrements));
 }
 
-// Writes that queue behind a busy connection commit together: one
-// transaction (one fsync) for many, each at its own revision, and one that
-// fails (Create of an existing key) changes nothing and fails alone.
 Item ItemOf(absl::string_view key, absl::string_view value) {
   Item item;
   item.key = std::string(key);
@@ -447,6 +446,98 @@ TEST_F(SqliteBackendTest, DeferredWritesShareTheFlushSyncAsksFor) {
   EXPECT_EQ(b.syncs(), before + 1);  // one flush for the ten writes
 }
 
+TEST_F(SqliteBackendTest, SyncsAskedForDuringAFlushShareTheNextOne) {
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  // Hold the sync thread inside the first flush's callbacks.
+  absl::Notification in_first, release;
+  b.Sync([&](absl::Status) {
+    in_first.Notify();
+    release.WaitForNotification();
+  });
+  in_first.WaitForNotification();
+  const int64_t after_first = b.syncs();
+  absl::BlockingCounter pending(10);
+  for (int i = 0; i < 10; ++i) {
+    {
+      DeferredDurability defer;
+      ASSERT_TRUE(b.Put(ItemOf(absl::StrCat("/events/", i), "e")).ok());
+    }
+    b.Sync([&](absl::Status s) {
+      EXPECT_TRUE(s.ok()) << s;
+      pending.DecrementCount();
+    });
+  }
+  release.Notify();
+  pending.Wait();
+  EXPECT_EQ(b.syncs(), after_first + 1);
+}
+
+// The device and inode of `path`, or of what `fd` names.
+std::pair<dev_t, ino_t> FileId(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {0, 0};
+  return {st.st_dev, st.st_ino};
+}
+std::pair<dev_t, ino_t> FileId(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return {0, 0};
+  return {st.st_dev, st.st_ino};
+}
+
+TEST_F(SqliteBackendTest, AFailedFlushFailsEveryLaterSyncAndWrite) {
+  auto backend = Open();
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  // Every descriptor open on the WAL (SQLite's and the sync thread's) is
+  // pointed at a pipe, where fdatasync fails (EINVAL); the originals are kept.
+  const std::pair<dev_t, ino_t> wal = FileId(path_ + "-wal");
+  ASSERT_NE(wal.second, 0u);
+  std::vector<std::pair<int, int>> saved;  // (fd, copy of the original)
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  std::vector<int> wal_fds;  // found first: the copies are WAL descriptors too
+  for (int fd = 0; fd < 4096; ++fd) {
+    if (FileId(fd) == wal) wal_fds.push_back(fd);
+  }
+  for (int fd : wal_fds) {
+    saved.emplace_back(fd, ::dup(fd));
+    ASSERT_GE(::dup2(pipe_fds[1], fd), 0);
+  }
+  ASSERT_GE(saved.size(), 2u) << "the sync thread keeps its own descriptor on the WAL";
+  auto sync_now = [&] {
+    absl::Notification synced;
+    absl::Status result;
+    b.Sync([&](absl::Status s) {
+      result = std::move(s);
+      synced.Notify();
+    });
+    synced.WaitForNotification();
+    return result;
+  };
+  const absl::Status failed = sync_now();
+  // The disk is fine again, but nothing written before can be vouched for.
+  for (auto [fd, copy] : saved) {
+    ::dup2(copy, fd);
+    ::close(copy);
+  }
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(failed.message(), ::testing::HasSubstr("storage: sqlite: sync "));
+  EXPECT_THAT(failed.message(), ::testing::HasSubstr("enlist.db-wal: "));
+  const absl::Status later = sync_now();
+  EXPECT_EQ(later.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(later.message(), failed.message());
+  auto written = b.Put(ItemOf("/k", "v"));
+  EXPECT_EQ(written.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(written.status().message()),
+              ::testing::StartsWith("storage: sqlite: put /k: written but not known to be "
+                                    "durable: sync "));
+  EXPECT_TRUE(b.Get("/k").ok());  // committed and visible all the same
+}
+
 TEST_F(SqliteBackendTest, ClosingRunsTheSyncCallbacksStillWaiting) {
   auto backend = Open();
   ASSERT_TRUE(backend.ok()) << backend.status();
@@ -491,12 +582,14 @@ TEST_F(SqliteBackendTest, ConcurrentSyncsAllComplete) {
     });
   }
   for (auto& th : threads) th.join();
-  EXPECT_LE(b.syncs(), kThreads * kWrites);
   auto count = b.Count(KeyRange::Prefix("/events/"));
   ASSERT_TRUE(count.ok()) << count.status();
   EXPECT_EQ(*count, kThreads * kWrites);
 }
 
+// Writes that queue behind a busy connection commit together: one
+// transaction (one fsync) for many, each at its own revision, and one that
+// fails (Create of an existing key) changes nothing and fails alone.
 TEST_F(SqliteBackendTest, GroupCommitSharesTransactionsAndIsolatesFailures) {
   Seed();
   SqliteOptions options;
