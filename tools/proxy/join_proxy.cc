@@ -73,12 +73,14 @@ class ProxyStream final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
     }
     refs_.fetch_add(1);
     alarm_.Set(deadline_, [this](bool fired) { OnAlarm(fired); });
+    agent_reading_ = true;
     StartRead(&request_);
   }
 
   // Agent side.
   void OnReadDone(bool ok) override {
     absl::MutexLock l(&mu_);
+    agent_reading_ = false;
     if (finished_) return;
     if (!forwarding_) {
       if (!ok) {
@@ -150,7 +152,10 @@ class ProxyStream final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
     if (!ok || finished_) return;  // the leg's OnDone says why
     if (agent_writes_done_) {
       CloseLegWritesLocked();
-    } else {
+    } else if (!agent_reading_) {
+      // After a failover the ClientInit is written again while the read
+      // started after its first write is still in flight: one read at a time.
+      agent_reading_ = true;
       StartRead(&request_);
     }
   }
@@ -322,6 +327,7 @@ class ProxyStream final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   bool leg_writing_ ABSL_GUARDED_BY(mu_) = false;
   bool leg_writes_closed_ ABSL_GUARDED_BY(mu_) = false;
   bool agent_writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool agent_reading_ ABSL_GUARDED_BY(mu_) = false;
   bool agent_writes_done_ ABSL_GUARDED_BY(mu_) = false;
   bool agent_gone_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

@@ -236,6 +236,34 @@ TEST_F(JoinProxyTest, SkipsAnUpstreamThatIsDown) {
   EXPECT_TRUE(pool_->AwaitHealthyCount(1, kWait));
 }
 
+TEST_F(JoinProxyTest, FailsOverWhenAnUpstreamTakesTheClientInitThenGoesAway) {
+  // The ClientInit reaches the first server (the write completes), then the
+  // server ends the stream UNAVAILABLE without answering, as one being
+  // killed does: the proxy sends the ClientInit again to the next server
+  // while the agent's next read is already in flight.
+  std::unique_ptr<FakeUpstream> leaving =
+      Fake(testing::Refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake: shutting down")));
+  std::unique_ptr<FakeUpstream> auth = Fake(testing::ChallengeRounds(1));
+  StartProxy({leaving->address(), auth->address()});
+  // Candidates rotate, so the leaving server comes first for some of these.
+  for (int i = 0; i < 4; ++i) {
+    auto agent = Agent();
+    grpc::ClientContext ctx;
+    std::unique_ptr<AgentStream> s = agent->Join(&ctx);
+    ASSERT_TRUE(s->Write(Init()));
+    JoinResponse resp;
+    ASSERT_TRUE(s->Read(&resp));
+    ASSERT_TRUE(s->Read(&resp));
+    ASSERT_TRUE(s->Write(Solution("s1")));
+    ASSERT_TRUE(s->Read(&resp));
+    EXPECT_EQ(resp.result().host_id(), "host-1");
+    grpc::Status st = s->Finish();
+    EXPECT_TRUE(st.ok()) << st.error_message();
+  }
+  EXPECT_GE(leaving->streams().size(), 1u);
+  EXPECT_EQ(auth->streams().size(), 4u);
+}
+
 TEST_F(JoinProxyTest, NoReachableUpstreamIsUnavailableNamingEach) {
   const std::string dead1 = DeadAddress();
   const std::string dead2 = DeadAddress();
