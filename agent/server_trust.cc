@@ -32,23 +32,6 @@ namespace {
 
 constexpr size_t kMaxCaFile = 1 << 20;
 
-// Owns a socket descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Gives up ownership.
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 struct SslCtxFree {
   void operator()(SSL_CTX* p) const { SSL_CTX_free(p); }
 };
@@ -108,7 +91,7 @@ absl::StatusOr<int> Connect(const std::string& host, int port, absl::Time deadli
       last = std::strerror(errno);
       continue;
     }
-    Fd owned(fd);
+    UniqueFd owned(fd);
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
       if (errno != EINPROGRESS) {
         last = std::strerror(errno);
@@ -187,7 +170,7 @@ absl::StatusOr<std::vector<std::string>> FetchServerCertificates(const std::stri
                                                                  absl::Time deadline) {
   const std::string what = absl::StrCat("tls handshake with ", Where(host, port));
   ENLIST_ASSIGN_OR_RETURN(int raw_fd, Connect(host, port, deadline));
-  Fd fd(raw_fd);
+  UniqueFd fd(raw_fd);
 
   std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_client_method()));
   if (ctx == nullptr) return absl::InternalError(absl::StrCat(what, ": SSL_CTX_new failed"));

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "core/util/file.h"
 #include "core/util/status_macros.h"
 
 namespace enlist::storage {
@@ -225,36 +226,6 @@ absl::Status CreateFile(const std::string& path, absl::string_view context) {
   return absl::UnavailableError(msg);
 }
 
-// Owns a file descriptor until released.
-class FdPtr {
- public:
-  explicit FdPtr(int fd) : fd_(fd) {}
-  ~FdPtr() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdPtr(const FdPtr&) = delete;
-  FdPtr& operator=(const FdPtr&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-// fsyncs the directory `dir`, so that entries created in it are durable.
-absl::Status SyncDirectory(const std::string& dir, absl::string_view context) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat(context, "open ", dir, ": ", strerror(errno)));
-  int rc;
-  do {
-    rc = ::fsync(fd);
-  } while (rc != 0 && errno == EINTR);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return absl::UnavailableError(absl::StrCat(context, "sync ", dir, ": ", strerror(err)));
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 struct SqliteBackend::Statements {
@@ -432,12 +403,14 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
   // so SQLite's frames are covered by ours.
   ENLIST_RETURN_IF_ERROR(Exec(db.get(), context, "PRAGMA synchronous=NORMAL"));
   const std::string wal_path = absl::StrCat(path, "-wal");
-  FdPtr wal_fd(::open(wal_path.c_str(), O_RDWR | O_CLOEXEC));
+  UniqueFd wal_fd(::open(wal_path.c_str(), O_RDWR | O_CLOEXEC));
   if (wal_fd.get() < 0) {
     return absl::UnavailableError(absl::StrCat(context, "open ", wal_path, ": ", strerror(errno)));
   }
   // The WAL's directory entry must survive a crash too.
-  ENLIST_RETURN_IF_ERROR(SyncDirectory(options.data_dir, context));
+  if (absl::Status s = SyncDirectory(options.data_dir); !s.ok()) {
+    return absl::UnavailableError(absl::StrCat(context, s.message()));
+  }
 
   auto stmts = std::make_unique<Statements>();
   const std::string cols = kItemColumns;

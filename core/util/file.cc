@@ -85,13 +85,25 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, in
     ::unlink(tmp.c_str());
     return s;
   }
-  std::string dir = DirName(path);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  // The file is in place; a directory that cannot be synced (some file
+  // systems refuse) does not undo that.
+  (void)SyncDirectory(DirName(path));
   return absl::OkStatus();
+}
+
+absl::Status SyncDirectory(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return Errno("open", dir);
+  int rc;
+  do {
+    rc = ::fsync(fd.get());
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) return Errno("fsync", dir);
+  return absl::OkStatus();
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 absl::Status MakeDirs(const std::string& dir, int mode) {

@@ -5,6 +5,7 @@
 #define ENLIST_CORE_UTIL_FILE_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -21,6 +22,26 @@ absl::StatusOr<std::string> ReadFileCapped(const std::string& path, size_t max_b
 // file removed. kNotFound when the directory does not exist, kUnavailable for
 // other errors; the message names the failing step and the errno text.
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, int mode = 0600);
+
+// fsyncs the directory `dir`, so that entries created or renamed in it
+// survive a crash. kNotFound when it does not exist, kUnavailable for other
+// errors ("open <dir>: ..." / "fsync <dir>: ...").
+absl::Status SyncDirectory(const std::string& dir);
+
+// Owns a file descriptor (closed on destruction unless released).
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  // Gives up ownership.
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
 
 // Creates `dir` and missing parents with `mode`; OK if it exists.
 absl::Status MakeDirs(const std::string& dir, int mode = 0700);

@@ -1,6 +1,8 @@
 #include "core/util/file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -48,6 +50,39 @@ TEST(FileTest, MakeDirsCreatesParents) {
   struct stat st;
   ASSERT_EQ(::stat(d.c_str(), &st), 0);
   EXPECT_TRUE(S_ISDIR(st.st_mode));
+}
+
+TEST(FileTest, SyncDirectory) {
+  EXPECT_TRUE(SyncDirectory(TmpDir()).ok());
+  const std::string missing = TmpDir() + "/no-such-dir";
+  absl::Status s = SyncDirectory(missing);
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(s.message(), "open " + missing + ": No such file or directory");
+  const std::string file = TmpDir() + "/plain-file";
+  ASSERT_TRUE(WriteFileAtomic(file, "x").ok());
+  s = SyncDirectory(file);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(s.message(), "open " + file + ": Not a directory");
+}
+
+TEST(FileTest, UniqueFdClosesUnlessReleased) {
+  const std::string p = TmpDir() + "/fd-file";
+  ASSERT_TRUE(WriteFileAtomic(p, "x").ok());
+  int raw = -1;
+  {
+    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    raw = fd.get();
+    ASSERT_GE(raw, 0);
+  }
+  EXPECT_EQ(::fcntl(raw, F_GETFD), -1);  // closed
+  int kept = -1;
+  {
+    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    kept = fd.release();
+    EXPECT_EQ(fd.get(), -1);
+  }
+  EXPECT_NE(::fcntl(kept, F_GETFD), -1);  // still open
+  ::close(kept);
 }
 
 }  // namespace

@@ -128,6 +128,22 @@ class JoinProxyTest : public ::testing::Test {
                                                           grpc::SslCredentials(ssl), args));
   }
 
+  // One whole join through the proxy against ChallengeRounds(1).
+  void JoinOnce() {
+    auto agent = Agent();
+    grpc::ClientContext ctx;
+    std::unique_ptr<AgentStream> s = agent->Join(&ctx);
+    ASSERT_TRUE(s->Write(Init()));
+    JoinResponse resp;
+    ASSERT_TRUE(s->Read(&resp));
+    ASSERT_TRUE(s->Read(&resp));
+    ASSERT_TRUE(s->Write(Solution("s1")));
+    ASSERT_TRUE(s->Read(&resp));
+    EXPECT_EQ(resp.result().host_id(), "host-1");
+    grpc::Status st = s->Finish();
+    EXPECT_TRUE(st.ok()) << st.error_message();
+  }
+
   std::vector<std::string> Logs() {
     absl::MutexLock l(&log_mu_);
     return logs_;
@@ -217,20 +233,7 @@ TEST_F(JoinProxyTest, SkipsAnUpstreamThatIsDown) {
   const std::string dead = DeadAddress();
   StartProxy({dead, auth->address()});
   // Candidates rotate, so the dead server comes first for some of these.
-  for (int i = 0; i < 4; ++i) {
-    auto agent = Agent();
-    grpc::ClientContext ctx;
-    std::unique_ptr<AgentStream> s = agent->Join(&ctx);
-    ASSERT_TRUE(s->Write(Init()));
-    JoinResponse resp;
-    ASSERT_TRUE(s->Read(&resp));
-    ASSERT_TRUE(s->Read(&resp));
-    ASSERT_TRUE(s->Write(Solution("s1")));
-    ASSERT_TRUE(s->Read(&resp));
-    EXPECT_EQ(resp.result().host_id(), "host-1");
-    grpc::Status st = s->Finish();
-    EXPECT_TRUE(st.ok()) << st.error_message();
-  }
+  for (int i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(JoinOnce());
   EXPECT_EQ(auth->streams().size(), 4u);
   EXPECT_EQ(service_->unavailable(), 0);
   EXPECT_TRUE(pool_->AwaitHealthyCount(1, kWait));
@@ -246,20 +249,7 @@ TEST_F(JoinProxyTest, FailsOverWhenAnUpstreamTakesTheClientInitThenGoesAway) {
   std::unique_ptr<FakeUpstream> auth = Fake(testing::ChallengeRounds(1));
   StartProxy({leaving->address(), auth->address()});
   // Candidates rotate, so the leaving server comes first for some of these.
-  for (int i = 0; i < 4; ++i) {
-    auto agent = Agent();
-    grpc::ClientContext ctx;
-    std::unique_ptr<AgentStream> s = agent->Join(&ctx);
-    ASSERT_TRUE(s->Write(Init()));
-    JoinResponse resp;
-    ASSERT_TRUE(s->Read(&resp));
-    ASSERT_TRUE(s->Read(&resp));
-    ASSERT_TRUE(s->Write(Solution("s1")));
-    ASSERT_TRUE(s->Read(&resp));
-    EXPECT_EQ(resp.result().host_id(), "host-1");
-    grpc::Status st = s->Finish();
-    EXPECT_TRUE(st.ok()) << st.error_message();
-  }
+  for (int i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(JoinOnce());
   EXPECT_GE(leaving->streams().size(), 1u);
   EXPECT_EQ(auth->streams().size(), 4u);
 }
