@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/der/der.h"
+#include "core/util/status_macros.h"
 
 namespace enlist::crypto {
 namespace {
@@ -135,6 +136,101 @@ absl::StatusOr<std::vector<X509Ptr>> ParseCertificatesDer(absl::string_view conc
     }
     out.push_back(*std::move(cert));
   }
+  return out;
+}
+
+namespace {
+
+// Prefixes an error of the DER layer with "x509: certificate: <field>: "
+// (no field for the certificate's own framing).
+absl::Status InCertificate(absl::string_view field, const absl::Status& s) {
+  if (s.ok()) return s;
+  if (field.empty()) return Malformed(absl::StrCat("certificate: ", s.message()));
+  return Malformed(absl::StrCat("certificate: ", field, ": ", s.message()));
+}
+
+template <typename T>
+absl::StatusOr<T> InCertificate(absl::string_view field, absl::StatusOr<T> v) {
+  if (!v.ok()) return InCertificate(field, v.status());
+  return v;
+}
+
+}  // namespace
+
+absl::StatusOr<CertificateBasics> ReadCertificateBasics(absl::string_view cert_der) {
+  using der::ContextTag;
+  using der::Reader;
+  der::Limits limits;
+  limits.max_input_size = kMaxCertificateBasicsDer;
+  ENLIST_ASSIGN_OR_RETURN(Reader top, InCertificate("", Reader::Create(cert_der, limits)));
+  // RFC 5280 4.1: Certificate ::= SEQUENCE { tbsCertificate TBSCertificate,
+  // signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING }.
+  ENLIST_ASSIGN_OR_RETURN(Reader cert, InCertificate("", top.ReadConstructed(der::kSequence)));
+  if (!top.empty()) return Malformed("certificate: trailing data after der");
+  ENLIST_ASSIGN_OR_RETURN(Reader tbs,
+                          InCertificate("tbs certificate", cert.ReadConstructed(der::kSequence)));
+  // RFC 5280 4.1.2.1: version [0] EXPLICIT Version DEFAULT v1, where
+  // Version ::= INTEGER { v1(0), v2(1), v3(2) }. An explicit v1, which DER
+  // would leave out, is accepted as libcrypto accepts it.
+  ENLIST_ASSIGN_OR_RETURN(
+      std::optional<Reader> version,
+      InCertificate("version", tbs.ReadOptionalConstructed(ContextTag(0, /*constructed=*/true))));
+  if (version.has_value()) {
+    ENLIST_ASSIGN_OR_RETURN(int64_t v,
+                            InCertificate("version", version->ReadSmallNonNegativeInteger()));
+    ENLIST_RETURN_IF_ERROR(InCertificate("", version->ExpectEnd("version")));
+    if (v > 2) return Malformed(absl::StrCat("certificate: version: unknown version ", v));
+  }
+  // RFC 5280 4.1.2.2: serialNumber CertificateSerialNumber (INTEGER). Taken
+  // as raw contents: non-minimal serials exist in the wild.
+  ENLIST_RETURN_IF_ERROR(InCertificate("serial number", tbs.ReadElement(der::kInteger)).status());
+  // RFC 5280 4.1.2.3, 4.1.2.4: signature AlgorithmIdentifier, issuer Name
+  // (an RDNSequence: a SEQUENCE).
+  ENLIST_RETURN_IF_ERROR(InCertificate("signature", tbs.ReadElement(der::kSequence)).status());
+  ENLIST_RETURN_IF_ERROR(InCertificate("issuer", tbs.ReadElement(der::kSequence)).status());
+  // RFC 5280 4.1.2.5: Validity ::= SEQUENCE { notBefore Time, notAfter Time },
+  // Time ::= CHOICE { utcTime UTCTime, generalTime GeneralizedTime }, both
+  // in the Z form with seconds (ReadTime; UTCTime YY >= 50 is 19YY). The
+  // rule that dates before 2050 use UTCTime is not enforced: libcrypto does
+  // not enforce it either and the instant is unambiguous.
+  CertificateBasics out;
+  ENLIST_ASSIGN_OR_RETURN(Reader validity,
+                          InCertificate("validity", tbs.ReadConstructed(der::kSequence)));
+  ENLIST_ASSIGN_OR_RETURN(out.not_before,
+                          InCertificate("validity: not before", validity.ReadTime()));
+  ENLIST_ASSIGN_OR_RETURN(out.not_after, InCertificate("validity: not after", validity.ReadTime()));
+  ENLIST_RETURN_IF_ERROR(InCertificate("", validity.ExpectEnd("validity")));
+  // RFC 5280 4.1.2.6: subject Name.
+  ENLIST_RETURN_IF_ERROR(InCertificate("subject", tbs.ReadElement(der::kSequence)).status());
+  // RFC 5280 4.1.2.7: SubjectPublicKeyInfo ::= SEQUENCE { algorithm
+  // AlgorithmIdentifier, subjectPublicKey BIT STRING }.
+  ENLIST_ASSIGN_OR_RETURN(
+      Reader spki,
+      InCertificate("subject public key info",
+                    tbs.ReadConstructed(der::kSequence, &out.subject_public_key_info)));
+  ENLIST_RETURN_IF_ERROR(
+      InCertificate("subject public key info: algorithm", spki.ReadElement(der::kSequence))
+          .status());
+  ENLIST_RETURN_IF_ERROR(
+      InCertificate("subject public key info: key", spki.ReadElement(der::kBitString)).status());
+  ENLIST_RETURN_IF_ERROR(InCertificate("", spki.ExpectEnd("subject public key info")));
+  // RFC 5280 4.1.2.8, 4.1.2.9: issuerUniqueID [1] IMPLICIT and
+  // subjectUniqueID [2] IMPLICIT UniqueIdentifier (BIT STRING, primitive),
+  // extensions [3] EXPLICIT Extensions, each OPTIONAL and in this order.
+  ENLIST_RETURN_IF_ERROR(
+      InCertificate("issuer unique id", tbs.ReadOptional(ContextTag(1, /*constructed=*/false)))
+          .status());
+  ENLIST_RETURN_IF_ERROR(
+      InCertificate("subject unique id", tbs.ReadOptional(ContextTag(2, /*constructed=*/false)))
+          .status());
+  ENLIST_RETURN_IF_ERROR(
+      InCertificate("extensions", tbs.ReadOptional(ContextTag(3, /*constructed=*/true))).status());
+  ENLIST_RETURN_IF_ERROR(InCertificate("", tbs.ExpectEnd("tbs certificate")));
+  ENLIST_RETURN_IF_ERROR(
+      InCertificate("signature algorithm", cert.ReadElement(der::kSequence)).status());
+  ENLIST_RETURN_IF_ERROR(
+      InCertificate("signature value", cert.ReadElement(der::kBitString)).status());
+  ENLIST_RETURN_IF_ERROR(InCertificate("", cert.ExpectEnd("certificate")));
   return out;
 }
 

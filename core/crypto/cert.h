@@ -1,5 +1,6 @@
-// X.509 certificates: parsing (DER, concatenated DER, PEM) and read-only
-// accessors (names, validity, fingerprint, SAN dNSNames, AIA caIssuers URLs).
+// X.509 certificates: parsing (DER, concatenated DER, PEM), a libcrypto-free
+// read of a certificate's key and validity, and read-only accessors (names,
+// validity, fingerprint, SAN dNSNames, AIA caIssuers URLs).
 // Written against the libcrypto API shared by OpenSSL 3 and BoringSSL.
 //
 // Errors: kInvalidArgument with messages starting "x509: ". Functions are
@@ -34,6 +35,33 @@ absl::StatusOr<std::vector<X509Ptr>> ParseCertificatesDer(absl::string_view conc
 // more than `max_certificates` is kInvalidArgument.
 absl::StatusOr<std::vector<X509Ptr>> ParseCertificatesPem(absl::string_view pem,
                                                           size_t max_certificates = 4096);
+
+// What ReadCertificateBasics reads from a certificate without libcrypto.
+// The view points into the `cert_der` given to ReadCertificateBasics.
+struct CertificateBasics {
+  // The whole SubjectPublicKeyInfo TLV (RFC 5280 4.1.2.7), byte for byte as
+  // in the certificate.
+  absl::string_view subject_public_key_info;
+  absl::Time not_before;  // RFC 5280 4.1.2.5, UTC
+  absl::Time not_after;
+};
+
+// Largest certificate ReadCertificateBasics accepts.
+inline constexpr size_t kMaxCertificateBasicsDer = 64 * 1024;
+
+// Reads the SubjectPublicKeyInfo and validity of exactly one DER
+// certificate (RFC 5280 4.1) with core/der's strict reader, without
+// libcrypto (a fraction of d2i_X509's cost under OpenSSL 3). It checks the
+// outline: TBSCertificate's fields up to subjectPublicKeyInfo, then the
+// optional unique IDs and extensions, present with their tags and in order;
+// the times UTCTime or GeneralizedTime in the RFC 5280 form; then
+// signatureAlgorithm and signatureValue, and nothing after the certificate.
+// Names, the key, extensions and the signature are neither decoded nor
+// checked, so success does not mean libcrypto would accept the certificate:
+// this is for callers that already know which key to expect.
+// kInvalidArgument ("x509: certificate: <field>: der: ...") otherwise, input
+// over kMaxCertificateBasicsDer included. Thread-safe.
+absl::StatusOr<CertificateBasics> ReadCertificateBasics(absl::string_view cert_der);
 
 // Returns the DER encoding of `cert`.
 absl::StatusOr<std::string> CertificateDer(const X509& cert);
