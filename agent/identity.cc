@@ -1,6 +1,9 @@
 #include "agent/identity.h"
 
+#include <openssl/x509.h>
+
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -29,6 +32,64 @@ void ToTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   ts->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
 }
 
+struct LeafValidity {
+  absl::Time not_before;
+  absl::Time not_after;
+};
+
+absl::Status NotThisHostsKey() {
+  return absl::FailedPreconditionError(
+      "identity: the TLS certificate is not for this host's TLS key");
+}
+
+// The libcrypto check: decodes the certificate and re-encodes its key, so a
+// certificate whose issuer re-encoded the same key still matches. Under
+// OpenSSL 3 both steps go through provider decoders and encoders, which is
+// why CheckLeaf tries the byte comparison first. `outline` is
+// ReadCertificateBasics' verdict on the same bytes; when libcrypto rejects
+// the certificate or its validity as well, the outline's reason is
+// reported, being the more precise.
+absl::StatusOr<LeafValidity> CheckLeafDecoded(absl::string_view der, const HostKeys& keys,
+                                              const absl::Status& outline) {
+  absl::StatusOr<crypto::X509Ptr> leaf = crypto::ParseCertificateDer(der);
+  if (!leaf.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "identity: TLS certificate: ", outline.ok() ? leaf.status().message() : outline.message()));
+  }
+  crypto::EvpPkeyPtr pub(X509_get_pubkey(leaf->get()));
+  if (pub == nullptr) return absl::InvalidArgumentError("identity: TLS certificate has no key");
+  ENLIST_ASSIGN_OR_RETURN(std::string spki, ca::PublicKeyDer(*pub));
+  if (spki != keys.tls_public_key_der) return NotThisHostsKey();
+  absl::StatusOr<absl::Time> not_before = crypto::Asn1TimeToTime(X509_get0_notBefore(leaf->get()));
+  absl::StatusOr<absl::Time> not_after = crypto::Asn1TimeToTime(X509_get0_notAfter(leaf->get()));
+  for (const absl::Status& s : {not_before.status(), not_after.status()}) {
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "identity: TLS certificate: ", outline.ok() ? s.message() : outline.message()));
+    }
+  }
+  return LeafValidity{*not_before, *not_after};
+}
+
+// Checks that `der` is a certificate for the host's TLS key and returns its
+// validity. Enlist's auth server copies the agent's SubjectPublicKeyInfo
+// into the certificate verbatim (ca::CertProfile::subject_public_key_info),
+// so reading the certificate's outline with the DER reader and comparing
+// bytes settles the usual case without libcrypto. Anything else (another
+// server's re-encoding of the key, a certificate the strict reader refuses
+// but libcrypto takes, another key, garbage) gets the libcrypto check, so
+// every certificate accepted before is accepted now, with the same
+// validity. What the outline read leaves unchecked (names, extensions,
+// signature) MakeIdentity never relied on: it checks no signature, and the
+// certificate is decoded in full wherever it is used (agent/public/dial.cc).
+absl::StatusOr<LeafValidity> CheckLeaf(absl::string_view der, const HostKeys& keys) {
+  absl::StatusOr<crypto::CertificateBasics> basics = crypto::ReadCertificateBasics(der);
+  if (basics.ok() && basics->subject_public_key_info == keys.tls_public_key_der) {
+    return LeafValidity{basics->not_before, basics->not_after};
+  }
+  return CheckLeafDecoded(der, keys, basics.status());
+}
+
 }  // namespace
 
 absl::Time Identity::RenewAt(double fraction) const {
@@ -42,18 +103,11 @@ absl::StatusOr<Identity> MakeIdentity(enlist::join::v1::Result result, const Hos
   if (result.tls_cert_chain_size() == 0) {
     return absl::InvalidArgumentError("identity: no TLS certificate");
   }
-  absl::StatusOr<crypto::X509Ptr> leaf = crypto::ParseCertificateDer(result.tls_cert_chain(0));
-  if (!leaf.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("identity: TLS certificate: ", leaf.status().message()));
-  }
-  crypto::EvpPkeyPtr pub(X509_get_pubkey(leaf->get()));
-  if (pub == nullptr) return absl::InvalidArgumentError("identity: TLS certificate has no key");
-  ENLIST_ASSIGN_OR_RETURN(std::string spki, ca::PublicKeyDer(*pub));
-  if (spki != keys.tls_public_key_der) {
-    return absl::FailedPreconditionError(
-        "identity: the TLS certificate is not for this host's TLS key");
-  }
+  ENLIST_ASSIGN_OR_RETURN(LeafValidity validity, CheckLeaf(result.tls_cert_chain(0), keys));
+  // The CA certificates are the same join after join (and for every agent
+  // of a process), so ParseCertificateDer's cache by DER answers these after
+  // the first join; leaves that CheckLeaf settles by bytes no longer go into
+  // that cache (bounded, cleared when full) to evict them.
   for (int i = 0; i < result.tls_ca_certs_size(); ++i) {
     absl::StatusOr<crypto::X509Ptr> ca = crypto::ParseCertificateDer(result.tls_ca_certs(i));
     if (!ca.ok()) {
@@ -68,8 +122,8 @@ absl::StatusOr<Identity> MakeIdentity(enlist::join::v1::Result result, const Hos
 
   Identity id;
   id.joined_at = joined_at;
-  ENLIST_ASSIGN_OR_RETURN(id.not_before, crypto::Asn1TimeToTime(X509_get0_notBefore(leaf->get())));
-  ENLIST_ASSIGN_OR_RETURN(id.expires, crypto::Asn1TimeToTime(X509_get0_notAfter(leaf->get())));
+  id.not_before = validity.not_before;
+  id.expires = validity.not_after;
   if (result.has_expires()) id.expires = std::min(id.expires, FromTimestamp(result.expires()));
   id.result = std::move(result);
   return id;
