@@ -1,6 +1,9 @@
 // The CA's output checked by the real tools: `openssl verify` for X.509 and
 // `ssh-keygen -L` for the OpenSSH certificate.
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rsa.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -151,29 +154,66 @@ TEST(SshKeyTest, RejectsUnsupportedAndMalformedKeys) {
   }
 }
 
+// An EC key on curve `param` or an RSA key of `param` bits.
+crypto::EvpPkeyPtr KeyGen(int type, int param) {
+  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(type, nullptr));
+  EVP_PKEY* key = nullptr;
+  if (ctx == nullptr || EVP_PKEY_keygen_init(ctx.get()) != 1) return nullptr;
+  if ((type == EVP_PKEY_EC ? EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx.get(), param)
+                           : EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), param)) != 1 ||
+      EVP_PKEY_keygen(ctx.get(), &key) != 1) {
+    return nullptr;
+  }
+  return crypto::EvpPkeyPtr(key);
+}
+
 TEST(HostKeyTest, RejectsWeakOrGarbageKeys) {
-  EXPECT_EQ(ParseHostPublicKey("garbage").status().message(),
+  EXPECT_EQ(CheckHostPublicKey("garbage").message(),
             "ca: host TLS public key: not a DER SubjectPublicKeyInfo");
+  EXPECT_EQ(CheckHostPublicKey("").message(), "ca: host TLS public key: empty or too large");
+  EXPECT_EQ(CheckHostPublicKey(std::string(2049, '0')).message(),
+            "ca: host TLS public key: empty or too large");
   auto k = *GenerateP256Key();
   auto der = *PublicKeyDer(*k);
-  EXPECT_TRUE(ParseHostPublicKey(der).ok());
-  EXPECT_EQ(ParseHostPublicKey(der + "x").status().message(),
+  EXPECT_TRUE(CheckHostPublicKey(der).ok());
+  EXPECT_EQ(CheckHostPublicKey(der + "x").message(),
             "ca: host TLS public key: not a DER SubjectPublicKeyInfo");
 }
 
-TEST(HostKeyTest, ParsedKeyMatchesAndOffCurvePointIsRefused) {
+TEST(HostKeyTest, AcceptsSupportedKeysAndRefusesOffCurvePoints) {
   for (auto gen : {GenerateP256Key, GenerateEd25519Key}) {
     auto k = *gen();
-    auto der = *PublicKeyDer(*k);
-    auto parsed = ParseHostPublicKey(der);
-    ASSERT_TRUE(parsed.ok()) << parsed.status();
-    EXPECT_EQ(*PublicKeyDer(**parsed), der);
+    absl::Status s = CheckHostPublicKey(*PublicKeyDer(*k));
+    EXPECT_TRUE(s.ok()) << s;
   }
+  crypto::EvpPkeyPtr p384 = KeyGen(EVP_PKEY_EC, NID_secp384r1);
+  ASSERT_NE(p384, nullptr);
+  EXPECT_TRUE(CheckHostPublicKey(*PublicKeyDer(*p384)).ok());
+  crypto::EvpPkeyPtr rsa = KeyGen(EVP_PKEY_RSA, 2048);
+  ASSERT_NE(rsa, nullptr);
+  EXPECT_TRUE(CheckHostPublicKey(*PublicKeyDer(*rsa)).ok());
+  crypto::EvpPkeyPtr weak = KeyGen(EVP_PKEY_RSA, 1024);
+  ASSERT_NE(weak, nullptr);
+  EXPECT_EQ(CheckHostPublicKey(*PublicKeyDer(*weak)).message(),
+            "ca: host TLS public key: RSA key shorter than 2048 bits");
+  crypto::EvpPkeyPtr p521 = KeyGen(EVP_PKEY_EC, NID_secp521r1);
+  ASSERT_NE(p521, nullptr);
+  EXPECT_EQ(CheckHostPublicKey(*PublicKeyDer(*p521)).message(),
+            "ca: host TLS public key: EC curve not P-256 or P-384");
   // A P-256 point with its last coordinate byte changed is off the curve.
   auto k = *GenerateP256Key();
   std::string der = *PublicKeyDer(*k);
   der.back() ^= 0x01;
-  EXPECT_EQ(ParseHostPublicKey(der).status().message(),
+  EXPECT_EQ(CheckHostPublicKey(der).message(),
+            "ca: host TLS public key: not a DER SubjectPublicKeyInfo");
+  // An Ed25519 key must be 32 bytes: drop the last one and fix the lengths
+  // (30 2a | 30 05 06 03 2b 65 70 | 03 21 00 <32 bytes>).
+  std::string ed = *PublicKeyDer(**GenerateEd25519Key());
+  ASSERT_EQ(ed.size(), 44u);
+  ed.pop_back();
+  ed[1] = 0x29;
+  ed[10] = 0x20;
+  EXPECT_EQ(CheckHostPublicKey(ed).message(),
             "ca: host TLS public key: not a DER SubjectPublicKeyInfo");
 }
 

@@ -109,6 +109,7 @@ absl::StatusOr<std::unique_ptr<ClusterCa>> ClusterCa::LoadOrCreate(const std::st
     }
   }
   ENLIST_ASSIGN_OR_RETURN(ca->tls_cert_der_, crypto::CertificateDer(*ca->tls_cert_));
+  ENLIST_ASSIGN_OR_RETURN(ca->issuer_, IssuerIdentityOf(ca->tls_cert_der_));
   ENLIST_ASSIGN_OR_RETURN(ca->tls_cert_pem_, CertificatePem(*ca->tls_cert_));
   ENLIST_ASSIGN_OR_RETURN(ca->ssh_public_key_,
                           SshPublicKeyLine(*ca->ssh_key_, absl::StrCat(cluster_name, "-host-ca")));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/ca/x509_issuer.h"
 #include "core/crypto/ptr.h"
 #include "core/util/clock.h"
 
@@ -51,6 +52,8 @@ class ClusterCa {
   EVP_PKEY& tls_key() const { return *tls_key_; }
   EVP_PKEY& ssh_key() const { return *ssh_key_; }
   const std::string& tls_cert_der() const { return tls_cert_der_; }
+  // How the certificates this CA issues name it.
+  const IssuerIdentity& issuer() const { return issuer_; }
   const std::string& tls_cert_pem() const { return tls_cert_pem_; }
   const std::string& ssh_public_key() const { return ssh_public_key_; }
   // "sha256:<hex>" of the TLS CA's SubjectPublicKeyInfo.
@@ -63,6 +66,7 @@ class ClusterCa {
   crypto::EvpPkeyPtr tls_key_;
   crypto::EvpPkeyPtr ssh_key_;
   std::string tls_cert_der_, tls_cert_pem_, ssh_public_key_, pin_;
+  IssuerIdentity issuer_;
   bool created_ = false;
 };
 

@@ -56,7 +56,7 @@ absl::StatusOr<enlist::join::v1::Result> CaHostIssuer::Issue(const join::IssueRe
   enlist::join::v1::Result result;
   result.set_host_id(issued.host_id);
   if (!host.tls_public_key().empty()) {
-    ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, ParseHostPublicKey(host.tls_public_key()));
+    ENLIST_RETURN_IF_ERROR(CheckHostPublicKey(host.tls_public_key()));
     json::Value ext = json::Value::Object();
     ext.Set("host_id", json::Value::String(issued.host_id));
     ext.Set("role", json::Value::String(req.role));
@@ -76,12 +76,11 @@ absl::StatusOr<enlist::join::v1::Result> CaHostIssuer::Issue(const join::IssueRe
     p.not_before = now - options_.backdate;
     p.not_after = issued.expires;
     p.join_extension_json = json::Serialize(ext);
-    p.subject_public_key_info = host.tls_public_key();
-    absl::StatusOr<crypto::X509Ptr> cert = IssueCertificate(p, *key, &ca_->tls_cert(), ca_->tls_key());
-    if (!cert.ok()) return cert.status();
-    ENLIST_ASSIGN_OR_RETURN(std::string der, crypto::CertificateDer(**cert));
-    issued.tls_serial = SerialHex(**cert);
-    result.add_tls_cert_chain(der);
+    ENLIST_ASSIGN_OR_RETURN(
+        IssuedCertificate cert,
+        IssueCertificateDer(p, host.tls_public_key(), &ca_->issuer(), ca_->tls_key()));
+    issued.tls_serial = std::move(cert.serial_hex);
+    result.add_tls_cert_chain(std::move(cert.der));
   }
   if (!host.ssh_public_key().empty()) {
     SshCertRequest s;

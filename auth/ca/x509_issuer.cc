@@ -1,24 +1,26 @@
 #include "auth/ca/x509_issuer.h"
 
 #include <arpa/inet.h>
-#include <string.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
-#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#ifndef OPENSSL_IS_BORINGSSL
-#include <openssl/core_names.h>
-#endif
+#include <openssl/sha.h>
+
+#include <cstdint>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "core/crypto/cert.h"
 #include "core/crypto/digest.h"
 #include "core/der/der.h"
+#include "core/der/der_writer.h"
+#include "core/util/status_macros.h"
 
 namespace enlist::ca {
 namespace {
@@ -26,49 +28,108 @@ namespace {
 using crypto::BioPtr;
 using crypto::EvpPkeyPtr;
 using crypto::X509Ptr;
+namespace w = der::write;
 
 absl::Status Fail(absl::string_view what) {
   return absl::InternalError(absl::StrCat("ca: ", what));
 }
 
-bool SetTime(ASN1_TIME* field, absl::Time t) {
-  return ASN1_TIME_set(field, static_cast<time_t>(absl::ToUnixSeconds(t))) != nullptr;
+// Object identifier contents (without tag and length).
+constexpr absl::string_view kEcPublicKeyOid("\x2a\x86\x48\xce\x3d\x02\x01", 7);
+constexpr absl::string_view kP256Oid("\x2a\x86\x48\xce\x3d\x03\x01\x07", 8);
+constexpr absl::string_view kP384Oid("\x2b\x81\x04\x00\x22", 5);
+constexpr absl::string_view kEd25519Oid("\x2b\x65\x70", 3);
+
+// The parts of a DER SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7).
+struct Spki {
+  absl::string_view algorithm;  // OID contents
+  // The parameters' OID contents when they are an OID (EC: the curve).
+  std::optional<absl::string_view> curve;
+  bool no_parameters = false;
+  // subjectPublicKey without its unused-bits octet (which must be 0).
+  absl::string_view key;
+};
+
+// Splits one DER SubjectPublicKeyInfo with nothing after it; nullopt when
+// `der` is anything else.
+std::optional<Spki> SplitSpki(absl::string_view der) {
+  absl::StatusOr<der::Reader> top = der::Reader::Create(der);
+  if (!top.ok()) return std::nullopt;
+  absl::StatusOr<der::Reader> spki = top->ReadConstructed(der::kSequence);
+  if (!spki.ok() || !top->empty()) return std::nullopt;
+  absl::StatusOr<der::Reader> alg = spki->ReadConstructed(der::kSequence);
+  if (!alg.ok()) return std::nullopt;
+  Spki out;
+  absl::StatusOr<absl::string_view> oid = alg->ReadOid();
+  if (!oid.ok()) return std::nullopt;
+  out.algorithm = *oid;
+  if (alg->empty()) {
+    out.no_parameters = true;
+  } else if (alg->NextIs(der::kObjectIdentifier)) {
+    absl::StatusOr<absl::string_view> curve = alg->ReadOid();
+    if (!curve.ok()) return std::nullopt;
+    out.curve = *curve;
+  } else if (!alg->ReadAny().ok()) {
+    return std::nullopt;
+  }
+  absl::StatusOr<der::Element> bits = spki->ReadElement(der::kBitString);
+  if (!alg->empty() || !bits.ok() || !spki->empty() || bits->value.empty() ||
+      bits->value[0] != 0) {
+    return std::nullopt;
+  }
+  out.key = bits->value.substr(1);
+  return out;
 }
 
-bool AddName(GENERAL_NAMES* names, int type, absl::string_view value) {
-  GENERAL_NAME* gn = GENERAL_NAME_new();
-  if (gn == nullptr) return false;
-  if (type == GEN_IPADD) {
-    unsigned char buf[16];
-    int len = 0;
-    std::string v(value);
-    if (inet_pton(AF_INET, v.c_str(), buf) == 1) {
-      len = 4;
-    } else if (inet_pton(AF_INET6, v.c_str(), buf) == 1) {
-      len = 16;
+// The key identifier of a subjectPublicKey (RFC 5280 section 4.2.1.2,
+// method 1).
+std::string KeyId(absl::string_view key_bits) {
+  uint8_t md[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const uint8_t*>(key_bits.data()), key_bits.size(), md);
+  return std::string(reinterpret_cast<const char*>(md), sizeof(md));
+}
+
+// The number of characters in `s` when it is valid UTF-8 (no overlong
+// forms, surrogates or code points above U+10FFFF); nullopt otherwise.
+std::optional<size_t> Utf8Length(absl::string_view s) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++chars) {
+    const uint8_t b = static_cast<uint8_t>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (b < 0x80) {
+      n = 1;
+      cp = b;
+    } else if ((b & 0xe0) == 0xc0) {
+      n = 2;
+      cp = b & 0x1f;
+    } else if ((b & 0xf0) == 0xe0) {
+      n = 3;
+      cp = b & 0x0f;
+    } else if ((b & 0xf8) == 0xf0) {
+      n = 4;
+      cp = b & 0x07;
     } else {
-      GENERAL_NAME_free(gn);
-      return false;
+      return std::nullopt;
     }
-    ASN1_OCTET_STRING* ip = ASN1_OCTET_STRING_new();
-    if (ip == nullptr || ASN1_OCTET_STRING_set(ip, buf, len) != 1) {
-      ASN1_OCTET_STRING_free(ip);
-      GENERAL_NAME_free(gn);
-      return false;
+    if (i + n > s.size()) return std::nullopt;
+    for (size_t k = 1; k < n; ++k) {
+      const uint8_t c = static_cast<uint8_t>(s[i + k]);
+      if ((c & 0xc0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (c & 0x3f);
     }
-    GENERAL_NAME_set0_value(gn, GEN_IPADD, ip);
-  } else {
-    ASN1_IA5STRING* s = ASN1_IA5STRING_new();
-    if (s == nullptr || ASN1_STRING_set(s, value.data(), static_cast<int>(value.size())) != 1) {
-      ASN1_IA5STRING_free(s);
-      GENERAL_NAME_free(gn);
-      return false;
+    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return std::nullopt;
     }
-    GENERAL_NAME_set0_value(gn, type, s);
+    i += n;
   }
-  if (sk_GENERAL_NAME_push(names, gn) == 0) {
-    GENERAL_NAME_free(gn);
-    return false;
+  return chars;
+}
+
+bool IsAscii(absl::string_view s) {
+  for (char c : s) {
+    if (static_cast<uint8_t>(c) >= 0x80) return false;
   }
   return true;
 }
@@ -84,10 +145,6 @@ bool IsValidDnsName(absl::string_view n) {
   }
   return true;
 }
-
-namespace {
-
-}  // namespace
 
 absl::StatusOr<EvpPkeyPtr> GenerateP256Key() {
   crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr));
@@ -112,86 +169,68 @@ absl::StatusOr<EvpPkeyPtr> GenerateEd25519Key() {
 
 namespace {
 
-#ifndef OPENSSL_IS_BORINGSSL
-// OpenSSL 3 only: builds P-256/P-384 and Ed25519 keys from a DER
-// SubjectPublicKeyInfo directly (EVP_PKEY_fromdata validates the point is on
-// the curve) instead of through d2i_PUBKEY, whose provider decoder chain
-// (OSSL_DECODER_CTX_new_for_pkey) cost ~17% of enlist-auth's CPU per join.
-// Null for anything else, malformed input included: the caller then takes
-// the d2i_PUBKEY path and its precise errors.
-EvpPkeyPtr FastParsePublicKey(absl::string_view der) {
-  static constexpr absl::string_view kEcPublicKey("\x2a\x86\x48\xce\x3d\x02\x01", 7);
-  static constexpr absl::string_view kP256("\x2a\x86\x48\xce\x3d\x03\x01\x07", 8);
-  static constexpr absl::string_view kP384("\x2b\x81\x04\x00\x22", 5);
-  static constexpr absl::string_view kEd25519("\x2b\x65\x70", 3);
-  absl::StatusOr<der::Reader> top = der::Reader::Create(der);
-  if (!top.ok()) return nullptr;
-  absl::StatusOr<der::Reader> spki = top->ReadConstructed(der::kSequence);
-  if (!spki.ok() || !top->empty()) return nullptr;
-  absl::StatusOr<der::Reader> alg = spki->ReadConstructed(der::kSequence);
-  if (!alg.ok()) return nullptr;
-  absl::StatusOr<absl::string_view> oid = alg->ReadOid();
-  if (!oid.ok()) return nullptr;
-  absl::StatusOr<der::Element> bits = spki->ReadElement(der::kBitString);
-  if (!bits.ok() || !spki->empty() || bits->value.size() < 2 || bits->value[0] != 0) {
-    return nullptr;
-  }
-  const absl::string_view key = bits->value.substr(1);
-  if (*oid == kEd25519 && alg->empty()) {
-    return EvpPkeyPtr(EVP_PKEY_new_raw_public_key(
-        EVP_PKEY_ED25519, nullptr, reinterpret_cast<const uint8_t*>(key.data()), key.size()));
-  }
-  if (*oid != kEcPublicKey) return nullptr;
-  absl::StatusOr<absl::string_view> curve_oid = alg->ReadOid();
-  if (!curve_oid.ok() || !alg->empty()) return nullptr;
-  const char* curve = *curve_oid == kP256 ? "prime256v1" : *curve_oid == kP384 ? "secp384r1" : nullptr;
-  if (curve == nullptr) return nullptr;
-  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  std::string point(key);
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(curve), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
-      OSSL_PARAM_construct_end()};
-  EVP_PKEY* pkey = nullptr;
-  if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    ERR_clear_error();
-    return nullptr;
-  }
-  return EvpPkeyPtr(pkey);
-}
-#endif
-
-}  // namespace
-
-absl::StatusOr<EvpPkeyPtr> ParseHostPublicKey(absl::string_view der) {
-  if (der.empty() || der.size() > 2048) {
-    return absl::InvalidArgumentError("ca: host TLS public key: empty or too large");
-  }
-#ifndef OPENSSL_IS_BORINGSSL
-  if (EvpPkeyPtr fast = FastParsePublicKey(der)) return fast;
-#endif
+// OpenSSL's d2i_PUBKEY for the keys SplitSpki's fast checks do not cover
+// (RSA, other curves), with the same messages.
+absl::Status CheckWithDecoder(absl::string_view der) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(der.data());
   EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
   if (key == nullptr || p != reinterpret_cast<const uint8_t*>(der.data()) + der.size()) {
+    ERR_clear_error();
     return absl::InvalidArgumentError("ca: host TLS public key: not a DER SubjectPublicKeyInfo");
   }
   switch (EVP_PKEY_id(key.get())) {
     case EVP_PKEY_ED25519:
-      return key;
+      return absl::OkStatus();
     case EVP_PKEY_RSA:
       if (EVP_PKEY_bits(key.get()) < 2048) {
         return absl::InvalidArgumentError("ca: host TLS public key: RSA key shorter than 2048 bits");
       }
-      return key;
+      return absl::OkStatus();
     case EVP_PKEY_EC:
-      if (EVP_PKEY_bits(key.get()) != 256 && EVP_PKEY_bits(key.get()) != 384) {
-        return absl::InvalidArgumentError("ca: host TLS public key: EC curve not P-256 or P-384");
-      }
-      return key;
+      return absl::InvalidArgumentError("ca: host TLS public key: EC curve not P-256 or P-384");
     default:
       return absl::InvalidArgumentError("ca: host TLS public key: unsupported key type");
   }
+}
+
+// True when `point` is an uncompressed or compressed encoding of a point on
+// the curve other than the point at infinity.
+bool IsPointOnCurve(int nid, absl::string_view point) {
+  if (point.empty() || (point[0] != 0x02 && point[0] != 0x03 && point[0] != 0x04)) return false;
+  // Groups are immutable once built; one per curve for the process.
+  static const EC_GROUP* const p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+  static const EC_GROUP* const p384 = EC_GROUP_new_by_curve_name(NID_secp384r1);
+  const EC_GROUP* group = nid == NID_X9_62_prime256v1 ? p256 : p384;
+  if (group == nullptr) return false;
+  EC_POINT* p = EC_POINT_new(group);
+  if (p == nullptr) return false;
+  const bool ok = EC_POINT_oct2point(group, p, reinterpret_cast<const uint8_t*>(point.data()),
+                                     point.size(), nullptr) == 1 &&
+                  EC_POINT_is_at_infinity(group, p) == 0;
+  EC_POINT_free(p);
+  ERR_clear_error();
+  return ok;
+}
+
+}  // namespace
+
+absl::Status CheckHostPublicKey(absl::string_view der) {
+  if (der.empty() || der.size() > 2048) {
+    return absl::InvalidArgumentError("ca: host TLS public key: empty or too large");
+  }
+  const absl::Status malformed =
+      absl::InvalidArgumentError("ca: host TLS public key: not a DER SubjectPublicKeyInfo");
+  std::optional<Spki> spki = SplitSpki(der);
+  if (!spki.has_value()) return malformed;
+  if (spki->algorithm == kEd25519Oid) {
+    return spki->no_parameters && spki->key.size() == 32 ? absl::OkStatus() : malformed;
+  }
+  if (spki->algorithm == kEcPublicKeyOid && spki->curve.has_value() &&
+      (*spki->curve == kP256Oid || *spki->curve == kP384Oid)) {
+    const int nid = *spki->curve == kP256Oid ? NID_X9_62_prime256v1 : NID_secp384r1;
+    return IsPointOnCurve(nid, spki->key) ? absl::OkStatus() : malformed;
+  }
+  return CheckWithDecoder(der);
 }
 
 absl::StatusOr<std::string> PublicKeyDer(const EVP_PKEY& key) {
@@ -221,229 +260,242 @@ std::string SerialHex(const X509& cert) {
   return out;
 }
 
+absl::StatusOr<IssuerIdentity> IssuerIdentityOf(absl::string_view cert_der) {
+  const auto bad = [](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat("ca: issuer certificate: ", what));
+  };
+  der::Limits limits;
+  limits.max_input_size = 256 * 1024;
+  absl::StatusOr<der::Reader> top = der::Reader::Create(cert_der, limits);
+  if (!top.ok()) return bad(top.status().message());
+  absl::StatusOr<der::Reader> cert = top->ReadConstructed(der::kSequence);
+  if (!cert.ok() || !top->empty()) return bad("not one DER certificate");
+  absl::StatusOr<der::Reader> tbs = cert->ReadConstructed(der::kSequence);
+  if (!tbs.ok()) return bad("no TBSCertificate");
+  absl::StatusOr<std::optional<der::Element>> version =
+      tbs->ReadOptional(der::ContextTag(0, /*constructed=*/true));
+  absl::StatusOr<der::Element> serial = tbs->ReadElement(der::kInteger);
+  absl::StatusOr<der::Element> signature = tbs->ReadElement(der::kSequence);
+  absl::StatusOr<der::Element> issuer = tbs->ReadElement(der::kSequence);
+  absl::StatusOr<der::Element> validity = tbs->ReadElement(der::kSequence);
+  absl::StatusOr<der::Element> subject = tbs->ReadElement(der::kSequence);
+  absl::StatusOr<der::Element> spki_el = tbs->ReadElement(der::kSequence);
+  if (!version.ok() || !serial.ok() || !signature.ok() || !issuer.ok() || !validity.ok() ||
+      !subject.ok() || !spki_el.ok()) {
+    return bad("malformed TBSCertificate");
+  }
+  std::optional<Spki> spki = SplitSpki(spki_el->tlv);
+  if (!spki.has_value()) return bad("malformed subject public key info");
+  IssuerIdentity out;
+  out.name_der = std::string(subject->tlv);
+  out.key_id = KeyId(spki->key);
+  return out;
+}
+
 namespace {
 
-// Copies DER SubjectPublicKeyInfo `spki` (RFC 5280 section 4.1.2.7:
-// SEQUENCE { AlgorithmIdentifier, BIT STRING }) into `cert` without
-// decoding the key.
-absl::Status SetSubjectPublicKeyInfo(X509* cert, absl::string_view spki) {
-  const auto bad = [] { return absl::InvalidArgumentError("ca: subject public key info: malformed"); };
-  absl::StatusOr<der::Reader> top = der::Reader::Create(spki);
-  if (!top.ok()) return bad();
-  absl::StatusOr<der::Reader> seq = top->ReadConstructed(der::kSequence);
-  if (!seq.ok() || !top->empty()) return bad();
-  absl::StatusOr<der::Element> alg_el = seq->ReadElement(der::kSequence);
-  absl::StatusOr<der::Element> bits = seq->ReadElement(der::kBitString);
-  if (!alg_el.ok() || !bits.ok() || !seq->empty() || bits->value.empty() ||
-      bits->value[0] != 0) {
-    return bad();
+// One Extension (RFC 5280 section 4.1): the OID (DER), criticality, and
+// the extension's value (DER) wrapped in an OCTET STRING.
+std::string Extension(absl::string_view oid_der, bool critical, absl::string_view value_der) {
+  return w::Seq({std::string(oid_der), critical ? w::Boolean(true) : std::string(),
+                 w::OctetString(value_der)});
+}
+
+// The DER of the OIDs the certificates use, built once.
+struct Oids {
+  std::string common_name, basic_constraints, key_usage, ext_key_usage, server_auth, client_auth,
+      subject_key_id, authority_key_id, subject_alt_name, info_access, ca_issuers, ecdsa_sha256,
+      ed25519, sha256_rsa;
+
+  static const Oids& Get() {
+    static const Oids* const oids = [] {
+      auto oid = [](absl::string_view dotted) { return *w::Oid(dotted); };
+      auto* o = new Oids;
+      o->common_name = oid("2.5.4.3");
+      o->basic_constraints = oid("2.5.29.19");
+      o->key_usage = oid("2.5.29.15");
+      o->ext_key_usage = oid("2.5.29.37");
+      o->server_auth = oid("1.3.6.1.5.5.7.3.1");
+      o->client_auth = oid("1.3.6.1.5.5.7.3.2");
+      o->subject_key_id = oid("2.5.29.14");
+      o->authority_key_id = oid("2.5.29.35");
+      o->subject_alt_name = oid("2.5.29.17");
+      o->info_access = oid("1.3.6.1.5.5.7.1.1");
+      o->ca_issuers = oid("1.3.6.1.5.5.7.48.2");
+      o->ecdsa_sha256 = oid("1.2.840.10045.4.3.2");
+      o->ed25519 = oid("1.3.101.112");
+      o->sha256_rsa = oid("1.2.840.113549.1.1.11");
+      return o;
+    }();
+    return *oids;
   }
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(alg_el->tlv.data());
-  X509_ALGOR* alg = d2i_X509_ALGOR(nullptr, &p, static_cast<long>(alg_el->tlv.size()));
-  if (alg == nullptr) return bad();
-  const ASN1_OBJECT* alg_obj = nullptr;
-  int param_type = V_ASN1_UNDEF;
-  const void* param = nullptr;
-  X509_ALGOR_get0(&alg_obj, &param_type, &param, alg);
-  ASN1_OBJECT* obj = OBJ_dup(alg_obj);
-  void* param_copy = nullptr;
-  bool ok = obj != nullptr;
-  if (param_type == V_ASN1_OBJECT) {
-    param_copy = OBJ_dup(static_cast<const ASN1_OBJECT*>(param));
-    ok = ok && param_copy != nullptr;
-  } else if (param_type == V_ASN1_SEQUENCE) {
-    param_copy = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param));
-    ok = ok && param_copy != nullptr;
-  } else if (param_type != V_ASN1_NULL && param_type != V_ASN1_UNDEF) {
-    ok = false;
+};
+
+// The signature AlgorithmIdentifier (DER) for `key` and the digest to sign
+// with (null for Ed25519).
+absl::StatusOr<std::pair<std::string, const EVP_MD*>> SignatureAlgorithm(const EVP_PKEY& key) {
+  const Oids& o = Oids::Get();
+  switch (EVP_PKEY_id(&key)) {
+    case EVP_PKEY_EC:
+      return std::make_pair(w::Seq({o.ecdsa_sha256}), EVP_sha256());
+    case EVP_PKEY_ED25519:
+      return std::make_pair(w::Seq({o.ed25519}), static_cast<const EVP_MD*>(nullptr));
+    case EVP_PKEY_RSA:
+      return std::make_pair(w::Seq({o.sha256_rsa, w::Null()}), EVP_sha256());
+    default:
+      return absl::InvalidArgumentError("ca: issuer key type not supported (EC, Ed25519 or RSA)");
   }
-  X509_ALGOR_free(alg);
-  const absl::string_view key = bits->value.substr(1);
-  auto* key_copy = static_cast<unsigned char*>(OPENSSL_malloc(key.size() + 1));
-  if (ok && key_copy != nullptr) {
-    memcpy(key_copy, key.data(), key.size());
-    ok = X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), obj, param_type, param_copy, key_copy,
-                                static_cast<int>(key.size())) == 1;
-    if (ok) return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Sign(EVP_PKEY& key, const EVP_MD* md, absl::string_view data) {
+  crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  size_t len = 0;
+  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, &key) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const uint8_t*>(data.data()),
+                     data.size()) != 1) {
+    ERR_clear_error();
+    return Fail("signing certificate");
   }
-  OPENSSL_free(key_copy);
-  ASN1_OBJECT_free(obj);
-  if (param_type == V_ASN1_OBJECT) ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(param_copy));
-  if (param_type == V_ASN1_SEQUENCE) ASN1_STRING_free(static_cast<ASN1_STRING*>(param_copy));
-  return Fail("setting public key");
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len,
+                     reinterpret_cast<const uint8_t*>(data.data()), data.size()) != 1) {
+    ERR_clear_error();
+    return Fail("signing certificate");
+  }
+  sig.resize(len);
+  return sig;
+}
+
+// A subjectAltName iPAddress: 4 or 16 octets.
+absl::StatusOr<std::string> IpOctets(const std::string& text) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, text.c_str(), buf) == 1) return std::string(reinterpret_cast<char*>(buf), 4);
+  if (inet_pton(AF_INET6, text.c_str(), buf) == 1) {
+    return std::string(reinterpret_cast<char*>(buf), 16);
+  }
+  return absl::InvalidArgumentError("ca: invalid IP address");
 }
 
 }  // namespace
 
-absl::StatusOr<X509Ptr> IssueCertificate(const CertProfile& profile, const EVP_PKEY& subject_key,
-                                         const X509* issuer, EVP_PKEY& issuer_key) {
+absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile,
+                                                      absl::string_view subject_spki,
+                                                      const IssuerIdentity* issuer,
+                                                      EVP_PKEY& issuer_key) {
+  const Oids& o = Oids::Get();
+  std::optional<size_t> cn_chars = Utf8Length(profile.common_name);
+  if (!cn_chars.has_value() || *cn_chars == 0 || *cn_chars > 64) {
+    return absl::InvalidArgumentError("ca: common name must be 1-64 characters of UTF-8");
+  }
   for (const std::string& n : profile.dns_names) {
     if (!IsValidDnsName(n)) {
       return absl::InvalidArgumentError(absl::StrCat("ca: invalid DNS name \"", n.substr(0, 64), "\""));
     }
   }
-  X509Ptr cert(X509_new());
-  if (cert == nullptr || X509_set_version(cert.get(), 2) != 1) return Fail("allocating certificate");
+  for (const std::vector<std::string>* list : {&profile.uris, &profile.ca_issuer_urls}) {
+    for (const std::string& u : *list) {
+      if (u.empty() || !IsAscii(u)) {
+        return absl::InvalidArgumentError("ca: a URI must be non-empty ASCII");
+      }
+    }
+  }
+  std::optional<Spki> spki = SplitSpki(subject_spki);
+  if (!spki.has_value()) {
+    return absl::InvalidArgumentError("ca: subject public key info: malformed");
+  }
+  ENLIST_ASSIGN_OR_RETURN(std::string not_before, w::CertificateTime(profile.not_before));
+  ENLIST_ASSIGN_OR_RETURN(std::string not_after, w::CertificateTime(profile.not_after));
+  ENLIST_ASSIGN_OR_RETURN(auto algorithm, SignatureAlgorithm(issuer_key));
 
-  // RFC 5280 section 4.1.2.2: positive, at most 20 octets.
-  uint8_t serial_bytes[16];
-  if (RAND_bytes(serial_bytes, sizeof(serial_bytes)) != 1) return Fail("rng failed");
-  serial_bytes[0] &= 0x7f;
-  serial_bytes[0] |= 0x01;
-  crypto::BignumPtr serial_bn(BN_bin2bn(serial_bytes, sizeof(serial_bytes), nullptr));
-  if (serial_bn == nullptr ||
-      BN_to_ASN1_INTEGER(serial_bn.get(), X509_get_serialNumber(cert.get())) == nullptr) {
-    return Fail("setting serial");
-  }
+  // RFC 5280 section 4.1.2.2: positive, at most 20 octets; the first octet
+  // is non-zero with its top bit clear, so the 16 octets are the minimal
+  // encoding and their hex is SerialHex's.
+  uint8_t serial[16];
+  if (RAND_bytes(serial, sizeof(serial)) != 1) return Fail("rng failed");
+  serial[0] &= 0x7f;
+  serial[0] |= 0x01;
+  const absl::string_view serial_bytes(reinterpret_cast<const char*>(serial), sizeof(serial));
 
-  crypto::X509NamePtr subject(X509_NAME_new());
-  if (subject == nullptr ||
-      X509_NAME_add_entry_by_txt(subject.get(), "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const uint8_t*>(profile.common_name.c_str()), -1,
-                                 -1, 0) != 1 ||
-      X509_set_subject_name(cert.get(), subject.get()) != 1) {
-    return Fail("setting subject");
-  }
-  const X509_NAME* issuer_name = issuer != nullptr ? X509_get_subject_name(issuer) : subject.get();
-  if (X509_set_issuer_name(cert.get(), const_cast<X509_NAME*>(issuer_name)) != 1) {
-    return Fail("setting issuer");
-  }
-  if (!SetTime(X509_getm_notBefore(cert.get()), profile.not_before) ||
-      !SetTime(X509_getm_notAfter(cert.get()), profile.not_after)) {
-    return Fail("setting validity");
-  }
-  if (!profile.subject_public_key_info.empty()) {
-    absl::Status s = SetSubjectPublicKeyInfo(cert.get(), profile.subject_public_key_info);
-    if (!s.ok()) return s;
-  } else if (X509_set_pubkey(cert.get(), const_cast<EVP_PKEY*>(&subject_key)) != 1) {
-    return Fail("setting public key");
-  }
+  const std::string subject = w::Seq({w::Set(
+      {w::Seq({o.common_name, w::Tlv(der::kUtf8String, profile.common_name)})})});
+  const std::string subject_key_id = KeyId(spki->key);
 
-  // Basic constraints (critical) and key usage (critical).
-  BASIC_CONSTRAINTS* bc = BASIC_CONSTRAINTS_new();
-  if (bc == nullptr) return Fail("allocating basic constraints");
-  bc->ca = profile.is_ca ? 0xff : 0;
-  int ok = X509_add1_ext_i2d(cert.get(), NID_basic_constraints, bc, 1, X509V3_ADD_DEFAULT);
-  BASIC_CONSTRAINTS_free(bc);
-  if (ok != 1) return Fail("adding basic constraints");
-
-  ASN1_BIT_STRING* ku = ASN1_BIT_STRING_new();
-  if (ku == nullptr) return Fail("allocating key usage");
-  ASN1_BIT_STRING_set_bit(ku, 0, 1);  // digitalSignature
-  if (profile.is_ca) {
-    ASN1_BIT_STRING_set_bit(ku, 5, 1);  // keyCertSign
-    ASN1_BIT_STRING_set_bit(ku, 6, 1);  // cRLSign
-  }
-  ok = X509_add1_ext_i2d(cert.get(), NID_key_usage, ku, 1, X509V3_ADD_DEFAULT);
-  ASN1_BIT_STRING_free(ku);
-  if (ok != 1) return Fail("adding key usage");
-
+  std::vector<std::string> extensions;
+  extensions.push_back(Extension(o.basic_constraints, true,
+                                 w::Seq({profile.is_ca ? w::Boolean(true) : std::string()})));
+  // keyUsage named bits, DER-minimal: digitalSignature (0) alone, or with
+  // keyCertSign (5) and cRLSign (6) for a CA.
+  extensions.push_back(Extension(
+      o.key_usage, true, profile.is_ca ? absl::string_view("\x03\x02\x01\x86", 4)
+                                       : absl::string_view("\x03\x02\x07\x80", 4)));
   if (profile.server_auth || profile.client_auth) {
-    EXTENDED_KEY_USAGE* eku = sk_ASN1_OBJECT_new_null();
-    if (eku == nullptr) return Fail("allocating extended key usage");
-    if (profile.server_auth) sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_server_auth));
-    if (profile.client_auth) sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_client_auth));
-    ok = X509_add1_ext_i2d(cert.get(), NID_ext_key_usage, eku, 0, X509V3_ADD_DEFAULT);
-    sk_ASN1_OBJECT_free(eku);
-    if (ok != 1) return Fail("adding extended key usage");
+    extensions.push_back(Extension(
+        o.ext_key_usage, false,
+        w::Seq({profile.server_auth ? o.server_auth : std::string(),
+                profile.client_auth ? o.client_auth : std::string()})));
   }
-
-  // Subject and authority key identifiers: SHA-1 of the key bits (RFC 5280
-  // section 4.2.1.2 method 1), which chain builders use to find the issuer.
-  auto key_id = [](const X509* x) -> ASN1_OCTET_STRING* {
-    uint8_t md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (X509_pubkey_digest(x, EVP_sha1(), md, &len) != 1) return nullptr;
-    ASN1_OCTET_STRING* s = ASN1_OCTET_STRING_new();
-    if (s != nullptr && ASN1_OCTET_STRING_set(s, md, static_cast<int>(len)) != 1) {
-      ASN1_OCTET_STRING_free(s);
-      return nullptr;
+  extensions.push_back(Extension(o.subject_key_id, false, w::OctetString(subject_key_id)));
+  extensions.push_back(Extension(
+      o.authority_key_id, false,
+      w::Seq({w::Tlv(der::ContextTag(0, false), issuer != nullptr ? issuer->key_id : subject_key_id)})));
+  if (!profile.dns_names.empty() || !profile.uris.empty() || !profile.ip_addresses.empty()) {
+    std::vector<std::string> names;
+    for (const std::string& n : profile.dns_names) names.push_back(w::Tlv(der::ContextTag(2, false), n));
+    for (const std::string& n : profile.uris) names.push_back(w::Tlv(der::ContextTag(6, false), n));
+    for (const std::string& n : profile.ip_addresses) {
+      ENLIST_ASSIGN_OR_RETURN(std::string ip, IpOctets(n));
+      names.push_back(w::Tlv(der::ContextTag(7, false), ip));
     }
-    return s;
-  };
-  ASN1_OCTET_STRING* ski = key_id(cert.get());
-  if (ski == nullptr) return Fail("computing subject key id");
-  ok = X509_add1_ext_i2d(cert.get(), NID_subject_key_identifier, ski, 0, X509V3_ADD_DEFAULT);
-  ASN1_OCTET_STRING_free(ski);
-  if (ok != 1) return Fail("adding subject key id");
-  AUTHORITY_KEYID* akid = AUTHORITY_KEYID_new();
-  if (akid == nullptr) return Fail("allocating authority key id");
-  akid->keyid = key_id(issuer != nullptr ? issuer : cert.get());
-  ok = akid->keyid != nullptr
-           ? X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT)
-           : 0;
-  AUTHORITY_KEYID_free(akid);
-  if (ok != 1) return Fail("adding authority key id");
-
-  if (!profile.dns_names.empty() || !profile.ip_addresses.empty() || !profile.uris.empty()) {
-    GENERAL_NAMES* names = sk_GENERAL_NAME_new_null();
-    if (names == nullptr) return Fail("allocating subject alt names");
-    bool good = true;
-    for (const auto& n : profile.dns_names) good = good && AddName(names, GEN_DNS, n);
-    for (const auto& n : profile.uris) good = good && AddName(names, GEN_URI, n);
-    bool ips_ok = true;
-    for (const auto& n : profile.ip_addresses) ips_ok = ips_ok && AddName(names, GEN_IPADD, n);
-    if (good && ips_ok) {
-      ok = X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, names, 0, X509V3_ADD_DEFAULT);
-    }
-    GENERAL_NAMES_free(names);
-    if (!ips_ok) return absl::InvalidArgumentError("ca: invalid IP address");
-    if (!good || ok != 1) return Fail("adding subject alt names");
+    extensions.push_back(Extension(o.subject_alt_name, false, w::Seq(names)));
   }
-
   if (!profile.ca_issuer_urls.empty()) {
-    AUTHORITY_INFO_ACCESS* aia = sk_ACCESS_DESCRIPTION_new_null();
-    if (aia == nullptr) return Fail("allocating authority info access");
-    bool good = true;
+    std::vector<std::string> access;
     for (const std::string& url : profile.ca_issuer_urls) {
-      ACCESS_DESCRIPTION* ad = ACCESS_DESCRIPTION_new();
-      ASN1_IA5STRING* s = ASN1_IA5STRING_new();
-      if (ad == nullptr || s == nullptr ||
-          ASN1_STRING_set(s, url.data(), static_cast<int>(url.size())) != 1) {
-        ACCESS_DESCRIPTION_free(ad);
-        ASN1_IA5STRING_free(s);
-        good = false;
-        break;
-      }
-      ASN1_OBJECT_free(ad->method);
-      ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
-      GENERAL_NAME_set0_value(ad->location, GEN_URI, s);
-      if (sk_ACCESS_DESCRIPTION_push(aia, ad) == 0) {
-        ACCESS_DESCRIPTION_free(ad);
-        good = false;
-        break;
-      }
+      access.push_back(w::Seq({o.ca_issuers, w::Tlv(der::ContextTag(6, false), url)}));
     }
-    ok = good ? X509_add1_ext_i2d(cert.get(), NID_info_access, aia, 0, X509V3_ADD_DEFAULT) : 0;
-    AUTHORITY_INFO_ACCESS_free(aia);
-    if (ok != 1) return Fail("adding authority info access");
+    extensions.push_back(Extension(o.info_access, false, w::Seq(access)));
   }
-
   if (profile.join_extension_json.has_value()) {
-    const uint8_t* oid_der = kJoinExtensionOidDer;
-    ASN1_OBJECT* oid = d2i_ASN1_OBJECT(nullptr, &oid_der, sizeof(kJoinExtensionOidDer));
-    ASN1_UTF8STRING* value = ASN1_UTF8STRING_new();
-    bool good = oid != nullptr && value != nullptr &&
-                ASN1_STRING_set(value, profile.join_extension_json->data(),
-                                static_cast<int>(profile.join_extension_json->size())) == 1;
-    uint8_t* der = nullptr;
-    int der_len = good ? i2d_ASN1_UTF8STRING(value, &der) : -1;
-    ASN1_OCTET_STRING* wrapped = ASN1_OCTET_STRING_new();
-    X509_EXTENSION* ext = nullptr;
-    if (der_len > 0 && wrapped != nullptr && ASN1_OCTET_STRING_set(wrapped, der, der_len) == 1) {
-      ext = X509_EXTENSION_create_by_OBJ(nullptr, oid, 0, wrapped);
-    }
-    ok = ext != nullptr ? X509_add_ext(cert.get(), ext, -1) : 0;
-    X509_EXTENSION_free(ext);
-    ASN1_OCTET_STRING_free(wrapped);
-    OPENSSL_free(der);
-    ASN1_UTF8STRING_free(value);
-    ASN1_OBJECT_free(oid);
-    if (ok != 1) return Fail("adding join extension");
+    extensions.push_back(Extension(
+        absl::string_view(reinterpret_cast<const char*>(kJoinExtensionOidDer),
+                          sizeof(kJoinExtensionOidDer)),
+        false, w::Tlv(der::kUtf8String, *profile.join_extension_json)));
   }
 
-  const EVP_MD* md = EVP_PKEY_id(&issuer_key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
-  if (X509_sign(cert.get(), &issuer_key, md) <= 0) return Fail("signing certificate");
+  const std::string tbs = w::Seq({
+      w::Context(0, {w::Integer(2)}),  // v3
+      w::IntegerBytes(serial_bytes),
+      algorithm.first,
+      issuer != nullptr ? issuer->name_der : subject,
+      w::Seq({not_before, not_after}),
+      subject,
+      std::string(subject_spki),
+      w::Context(3, {w::Seq(extensions)}),
+  });
+  ENLIST_ASSIGN_OR_RETURN(std::string signature, Sign(issuer_key, algorithm.second, tbs));
+  IssuedCertificate out;
+  out.der = w::Seq({tbs, algorithm.first, w::BitString(signature)});
+  out.serial_hex = absl::BytesToHexString(serial_bytes);
+  return out;
+}
+
+absl::StatusOr<X509Ptr> IssueCertificate(const CertProfile& profile, const EVP_PKEY& subject_key,
+                                         const X509* issuer, EVP_PKEY& issuer_key) {
+  ENLIST_ASSIGN_OR_RETURN(std::string spki, PublicKeyDer(subject_key));
+  std::optional<IssuerIdentity> issuer_id;
+  if (issuer != nullptr) {
+    ENLIST_ASSIGN_OR_RETURN(std::string issuer_der, crypto::CertificateDer(*issuer));
+    ENLIST_ASSIGN_OR_RETURN(issuer_id, IssuerIdentityOf(issuer_der));
+  }
+  ENLIST_ASSIGN_OR_RETURN(IssuedCertificate issued,
+                          IssueCertificateDer(profile, spki, issuer_id ? &*issuer_id : nullptr,
+                                              issuer_key));
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(issued.der.data());
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(issued.der.size())));
+  if (cert == nullptr) {
+    ERR_clear_error();
+    return Fail("the issued certificate does not parse");
+  }
   return cert;
 }
 

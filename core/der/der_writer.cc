@@ -1,5 +1,8 @@
 #include "core/der/der_writer.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "core/der/der.h"
 
 namespace enlist::der::write {
@@ -54,6 +57,22 @@ std::string Boolean(bool value) { return Tlv(kBoolean, std::string(1, value ? '\
 
 std::string UtcTime(absl::Time t) {
   return Tlv(kUtcTime, absl::FormatTime("%y%m%d%H%M%SZ", t, absl::UTCTimeZone()));
+}
+
+absl::StatusOr<std::string> CertificateTime(absl::Time t) {
+  const absl::CivilSecond civil = absl::ToCivilSecond(t, absl::UTCTimeZone());
+  if (civil.year() < 1 || civil.year() > 9999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("der: time in year ", civil.year(), " cannot be encoded (years 1-9999)"));
+  }
+  if (civil.year() >= 1950 && civil.year() <= 2049) return UtcTime(t);
+  return Tlv(kGeneralizedTime,
+             absl::StrFormat("%04d%02d%02d%02d%02d%02dZ", civil.year(), civil.month(), civil.day(),
+                             civil.hour(), civil.minute(), civil.second()));
+}
+
+std::string BitString(absl::string_view octets) {
+  return Tlv(kBitString, std::string(1, '\0') + std::string(octets));
 }
 
 }  // namespace enlist::der::write

@@ -1,8 +1,9 @@
 // A small DER writer (X.690): builds TLVs from already-encoded parts. Used
-// by programs that produce DER structures — the Azure emulator's CMS
-// SignedData — and, through core/der/testing:der_writer, by tests that
-// assemble valid and deliberately malformed inputs. It trusts its inputs:
-// it does not sort SETs or check that parts are themselves valid DER.
+// by programs that produce DER structures — the auth server's certificates
+// (auth/ca/x509_issuer), the Azure emulator's CMS SignedData — and, through
+// core/der/testing:der_writer, by tests that assemble valid and
+// deliberately malformed inputs. It trusts its inputs: it does not sort SETs
+// or check that parts are themselves valid DER.
 // All functions are pure and thread-safe.
 #ifndef ENLIST_CORE_DER_DER_WRITER_H_
 #define ENLIST_CORE_DER_DER_WRITER_H_
@@ -51,6 +52,15 @@ std::string Boolean(bool value);
 
 // UTCTime YYMMDDHHMMSSZ for `t` (meaningful for years 1950..2049).
 std::string UtcTime(absl::Time t);
+
+// A certificate validity time as RFC 5280 section 4.1.2.5 requires: UTCTime
+// for years 1950 through 2049, GeneralizedTime YYYYMMDDHHMMSSZ otherwise;
+// whole seconds (a fraction is dropped). kInvalidArgument outside years
+// 0001..9999.
+absl::StatusOr<std::string> CertificateTime(absl::Time t);
+
+// BIT STRING of whole octets (no unused bits), e.g. a signature.
+std::string BitString(absl::string_view octets);
 
 }  // namespace enlist::der::write
 
