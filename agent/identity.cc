@@ -73,7 +73,7 @@ absl::StatusOr<LeafValidity> CheckLeafDecoded(absl::string_view der, const HostK
 
 // Checks that `der` is a certificate for the host's TLS key and returns its
 // validity. Enlist's auth server copies the agent's SubjectPublicKeyInfo
-// into the certificate verbatim (ca::CertProfile::subject_public_key_info),
+// into the certificate verbatim (ca::IssueCertificateDer's subject_spki),
 // so reading the certificate's outline with the DER reader and comparing
 // bytes settles the usual case without libcrypto. Anything else (another
 // server's re-encoding of the key, a certificate the strict reader refuses

@@ -39,10 +39,11 @@ struct Identity {
 };
 
 // Checks a join Result against the host's keys and wraps it. The first
-// certificate of tls_cert_chain must be a parsable certificate for
-// `keys.tls_public_key_der`; the CA certificates must parse; host id and
-// SSH certificate must be present. kInvalidArgument (prefix "identity: ")
-// names what is wrong.
+// certificate of tls_cert_chain must be a well-formed certificate (RFC 5280
+// outline; names, extensions and signature are checked where it is used) for
+// `keys.tls_public_key_der` (kFailedPrecondition for another key); the CA
+// certificates must parse; host id and SSH certificate must be present.
+// kInvalidArgument (prefix "identity: ") names what is wrong.
 absl::StatusOr<Identity> MakeIdentity(enlist::join::v1::Result result, const HostKeys& keys,
                                       absl::Time joined_at);
 
