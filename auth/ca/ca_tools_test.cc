@@ -217,5 +217,56 @@ TEST(HostKeyTest, AcceptsSupportedKeysAndRefusesOffCurvePoints) {
             "ca: host TLS public key: not a DER SubjectPublicKeyInfo");
 }
 
+// A SubjectPublicKeyInfo from an AlgorithmIdentifier (DER) and key bits
+// (short lengths only).
+std::string Spki(const std::string& algorithm, const std::string& key) {
+  const std::string bits = std::string(1, '\x03') + static_cast<char>(key.size() + 1) + '\0' + key;
+  return std::string(1, '\x30') + static_cast<char>(algorithm.size() + bits.size()) + algorithm + bits;
+}
+
+TEST(HostKeyTest, PointEncodingsAndParameters) {
+  auto k = *GenerateP256Key();
+  const std::string der = *PublicKeyDer(*k);
+  ASSERT_EQ(der.size(), 91u);  // 30 59 | AlgorithmIdentifier (21) | 03 42 00 04 X Y
+  const std::string algorithm = der.substr(2, 21);
+  const std::string point = der.substr(26);
+  ASSERT_EQ(point[0], '\x04');
+  EXPECT_TRUE(CheckHostPublicKey(Spki(algorithm, point)).ok());
+  // Compressed (RFC 5480 allows it): x with y's parity.
+  const char parity = static_cast<char>(0x02 | (point.back() & 1));
+  EXPECT_TRUE(CheckHostPublicKey(Spki(algorithm, parity + point.substr(1, 32))).ok());
+  const char wrong_parity = static_cast<char>(parity ^ 1);
+  absl::Status other_y = CheckHostPublicKey(Spki(algorithm, wrong_parity + point.substr(1, 32)));
+  EXPECT_TRUE(other_y.ok()) << other_y;  // the point (x, -y) is on the curve too
+  const std::string not_a_key = "ca: host TLS public key: not a DER SubjectPublicKeyInfo";
+  // Hybrid forms (0x06/0x07) and the point at infinity are refused.
+  for (char hybrid : {'\x06', '\x07'}) {
+    EXPECT_EQ(CheckHostPublicKey(Spki(algorithm, hybrid + point.substr(1))).message(), not_a_key);
+  }
+  EXPECT_EQ(CheckHostPublicKey(Spki(algorithm, std::string(1, '\0'))).message(), not_a_key);
+  EXPECT_EQ(CheckHostPublicKey(Spki(algorithm, "")).message(), not_a_key);
+  // Ed25519 takes no parameters, not even NULL.
+  const std::string ed = *PublicKeyDer(**GenerateEd25519Key());
+  EXPECT_EQ(CheckHostPublicKey(Spki(std::string("\x30\x07\x06\x03\x2b\x65\x70\x05\x00", 9),
+                                    ed.substr(12)))
+                .message(),
+            not_a_key);
+  // rsaEncryption must carry NULL parameters (RFC 3279); libcrypto's decoder
+  // alone takes others.
+  crypto::EvpPkeyPtr rsa = KeyGen(EVP_PKEY_RSA, 2048);
+  ASSERT_NE(rsa, nullptr);
+  std::string rsa_der = *PublicKeyDer(*rsa);
+  const std::string null_params("\x05\x00", 2);
+  const size_t at = rsa_der.find(std::string("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9) + null_params);
+  ASSERT_NE(at, std::string::npos);
+  rsa_der.replace(at + 9, 2, std::string("\x04\x00", 2));  // an empty OCTET STRING instead
+  EXPECT_EQ(CheckHostPublicKey(rsa_der).message(), not_a_key);
+  // Other named curves go to the decoder and are refused by name.
+  crypto::EvpPkeyPtr k1 = KeyGen(EVP_PKEY_EC, NID_secp256k1);
+  ASSERT_NE(k1, nullptr);
+  EXPECT_EQ(CheckHostPublicKey(*PublicKeyDer(*k1)).message(),
+            "ca: host TLS public key: EC curve not P-256 or P-384");
+}
+
 }  // namespace
 }  // namespace enlist::ca

@@ -1,7 +1,9 @@
 // Fuzz target: arbitrary bytes as a host's TLS public key (an agent sends
 // them in HostKeys.tls_public_key). CheckHostPublicKey must never crash, and
-// whatever it accepts must be a key libcrypto's own decoder reads whole and
-// that the auth server may certify: EC P-256/P-384, Ed25519 or RSA >= 2048.
+// whatever it accepts must be a key libcrypto's own decoder reads whole,
+// that libcrypto re-encodes to the same bytes (so the certificate carries a
+// canonical SubjectPublicKeyInfo: named curve, NULL RSA parameters) and that
+// the auth server may certify: EC P-256/P-384, Ed25519 or RSA >= 2048.
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -9,6 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <string>
 
 #include "auth/ca/x509_issuer.h"
 #include "core/crypto/ptr.h"
@@ -19,15 +23,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t* p = data;
   enlist::crypto::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(size)));
   if (key == nullptr || p != data + size) abort();
+  uint8_t* again = nullptr;
+  const int len = i2d_PUBKEY(key.get(), &again);
+  const bool same = len == static_cast<int>(size) && memcmp(again, data, size) == 0;
+  OPENSSL_free(again);
+  if (!same) abort();
   switch (EVP_PKEY_id(key.get())) {
     case EVP_PKEY_ED25519:
       break;
     case EVP_PKEY_RSA:
       if (EVP_PKEY_bits(key.get()) < 2048) abort();
       break;
-    case EVP_PKEY_EC:
-      if (EVP_PKEY_bits(key.get()) != 256 && EVP_PKEY_bits(key.get()) != 384) abort();
+    case EVP_PKEY_EC: {
+      char group[64];
+      size_t group_len = 0;
+      if (EVP_PKEY_get_group_name(key.get(), group, sizeof(group), &group_len) != 1) abort();
+      const std::string name(group, group_len);
+      if (name != "prime256v1" && name != "secp384r1") abort();
       break;
+    }
     default:
       abort();
   }

@@ -39,6 +39,7 @@ constexpr absl::string_view kEcPublicKeyOid("\x2a\x86\x48\xce\x3d\x02\x01", 7);
 constexpr absl::string_view kP256Oid("\x2a\x86\x48\xce\x3d\x03\x01\x07", 8);
 constexpr absl::string_view kP384Oid("\x2b\x81\x04\x00\x22", 5);
 constexpr absl::string_view kEd25519Oid("\x2b\x65\x70", 3);
+constexpr absl::string_view kRsaEncryptionOid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9);
 
 // The parts of a DER SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7).
 struct Spki {
@@ -46,6 +47,8 @@ struct Spki {
   // The parameters' OID contents when they are an OID (EC: the curve).
   std::optional<absl::string_view> curve;
   bool no_parameters = false;
+  // The parameters are NULL (RSA: RFC 3279 section 2.3.1 requires it).
+  bool null_parameters = false;
   // subjectPublicKey without its unused-bits octet (which must be 0).
   absl::string_view key;
 };
@@ -69,6 +72,10 @@ std::optional<Spki> SplitSpki(absl::string_view der) {
     absl::StatusOr<absl::string_view> curve = alg->ReadOid();
     if (!curve.ok()) return std::nullopt;
     out.curve = *curve;
+  } else if (alg->NextIs(der::kNull)) {
+    absl::StatusOr<der::Element> null = alg->ReadElement(der::kNull);
+    if (!null.ok() || !null->value.empty()) return std::nullopt;
+    out.null_parameters = true;
   } else if (!alg->ReadAny().ok()) {
     return std::nullopt;
   }
@@ -90,7 +97,8 @@ std::string KeyId(absl::string_view key_bits) {
 }
 
 // The number of characters in `s` when it is valid UTF-8 (no overlong
-// forms, surrogates or code points above U+10FFFF); nullopt otherwise.
+// forms, surrogates or code points above U+10FFFF) without C0 controls or
+// DEL; nullopt otherwise.
 std::optional<size_t> Utf8Length(absl::string_view s) {
   size_t chars = 0;
   for (size_t i = 0; i < s.size(); ++chars) {
@@ -119,7 +127,8 @@ std::optional<size_t> Utf8Length(absl::string_view s) {
       cp = (cp << 6) | (c & 0x3f);
     }
     static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    if (cp < kMinForLength[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+        cp < 0x20 || cp == 0x7f) {
       return std::nullopt;
     }
     i += n;
@@ -230,6 +239,10 @@ absl::Status CheckHostPublicKey(absl::string_view der) {
     const int nid = *spki->curve == kP256Oid ? NID_X9_62_prime256v1 : NID_secp384r1;
     return IsPointOnCurve(nid, spki->key) ? absl::OkStatus() : malformed;
   }
+  // libcrypto's decoder takes any parameters for rsaEncryption (OpenSSL 3
+  // reads OCTET STRING parameters as a valid key); a certificate must carry
+  // NULL (RFC 3279 section 2.3.1).
+  if (spki->algorithm == kRsaEncryptionOid && !spki->null_parameters) return malformed;
   return CheckWithDecoder(der);
 }
 
@@ -383,9 +396,13 @@ absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile
                                                       const IssuerIdentity* issuer,
                                                       EVP_PKEY& issuer_key) {
   const Oids& o = Oids::Get();
+  if (issuer != nullptr && (issuer->name_der.empty() || issuer->key_id.empty())) {
+    return absl::InvalidArgumentError("ca: issuer identity has no name or key id");
+  }
   std::optional<size_t> cn_chars = Utf8Length(profile.common_name);
   if (!cn_chars.has_value() || *cn_chars == 0 || *cn_chars > 64) {
-    return absl::InvalidArgumentError("ca: common name must be 1-64 characters of UTF-8");
+    return absl::InvalidArgumentError(
+        "ca: common name must be 1-64 characters of UTF-8 without control characters");
   }
   for (const std::string& n : profile.dns_names) {
     if (!IsValidDnsName(n)) {
@@ -411,7 +428,10 @@ absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile
   // is non-zero with its top bit clear, so the 16 octets are the minimal
   // encoding and their hex is SerialHex's.
   uint8_t serial[16];
-  if (RAND_bytes(serial, sizeof(serial)) != 1) return Fail("rng failed");
+  if (RAND_bytes(serial, sizeof(serial)) != 1) {
+    ERR_clear_error();
+    return Fail("rng failed");
+  }
   serial[0] &= 0x7f;
   serial[0] |= 0x01;
   const absl::string_view serial_bytes(reinterpret_cast<const char*>(serial), sizeof(serial));

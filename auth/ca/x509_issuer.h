@@ -29,7 +29,8 @@ inline constexpr unsigned char kJoinExtensionOidDer[] = {
     0xbe, 0xb9, 0xa0, 0xba, 0x89, 0xee, 0xb4, 0x99, 0xb4, 0x91, 0x61};
 
 struct CertProfile {
-  // 1-64 characters of UTF-8 (RFC 5280's ub-common-name).
+  // 1-64 characters of UTF-8 (RFC 5280's ub-common-name), no control
+  // characters.
   std::string common_name;
   std::vector<std::string> dns_names;
   std::vector<std::string> ip_addresses;  // textual IPv4/IPv6
@@ -92,14 +93,15 @@ struct IssuedCertificate {
 // Issues a certificate for the key in `subject_spki` (DER
 // SubjectPublicKeyInfo, written into the certificate verbatim; only its
 // structure is checked here, see CheckHostPublicKey) signed by
-// `issuer_key`, built directly as DER: X.509 v3, serial of 128 random bits,
-// the profile's names and extensions (basicConstraints and keyUsage
-// critical; extKeyUsage, subject and authority key identifiers, subjectAltName,
-// authorityInfoAccess and Enlist's join extension when the profile has
-// them). With `issuer` null the certificate is self-signed (the CA). The
-// issuer key may be EC (signed ecdsa-with-SHA256), Ed25519 or RSA
-// (sha256WithRSAEncryption). kInvalidArgument for unusable names, times or
-// keys; kInternal if signing fails.
+// `issuer_key`, built directly as DER: X.509 v3, a positive 16-octet serial
+// (126 random bits), the profile's names and extensions (basicConstraints
+// and keyUsage critical; extKeyUsage, subject and authority key
+// identifiers, subjectAltName, authorityInfoAccess and Enlist's join
+// extension when the profile has them). With `issuer` null the certificate
+// is self-signed (the CA). The issuer key may be EC (signed
+// ecdsa-with-SHA256), Ed25519 or RSA (sha256WithRSAEncryption).
+// kInvalidArgument for unusable names, times, keys or issuer identity;
+// kInternal if signing fails.
 absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile,
                                                       absl::string_view subject_spki,
                                                       const IssuerIdentity* issuer,

@@ -120,7 +120,6 @@ TEST_F(X509IssuerTest, HostCertificateCarriesTheProfileAndChainsToTheCa) {
 
   EXPECT_EQ(X509_get_version(cert.get()), 2);  // v3
   EXPECT_EQ(issued->serial_hex, SerialHex(*cert));
-  EXPECT_EQ(issued->serial_hex.size(), 32u);
   EXPECT_EQ(crypto::CommonName(*cert), "5b6e1c1e-0000-4000-8000-000000000001");
   EXPECT_EQ(X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_get_subject_name(ca_.get())), 0);
   EXPECT_EQ(*PublicKeyDer(*crypto::EvpPkeyPtr(X509_get_pubkey(cert.get()))), host_spki_);
@@ -251,13 +250,17 @@ TEST_F(X509IssuerTest, RefusesUnusableProfilesWithPreciseErrors) {
     const char* want;
   } cases[] = {
       {[](CertProfile& p) { p.common_name.clear(); },
-       "ca: common name must be 1-64 characters of UTF-8"},
+       "ca: common name must be 1-64 characters of UTF-8 without control characters"},
       {[](CertProfile& p) { p.common_name = std::string(65, 'a'); },
-       "ca: common name must be 1-64 characters of UTF-8"},
+       "ca: common name must be 1-64 characters of UTF-8 without control characters"},
       {[](CertProfile& p) { p.common_name = "bad \xc3"; },
-       "ca: common name must be 1-64 characters of UTF-8"},
+       "ca: common name must be 1-64 characters of UTF-8 without control characters"},
       {[](CertProfile& p) { p.common_name = "overlong \xc0\xaf"; },
-       "ca: common name must be 1-64 characters of UTF-8"},
+       "ca: common name must be 1-64 characters of UTF-8 without control characters"},
+      {[](CertProfile& p) { p.common_name = std::string("nul\0cut", 7); },
+       "ca: common name must be 1-64 characters of UTF-8 without control characters"},
+      {[](CertProfile& p) { p.common_name = "line\nbreak"; },
+       "ca: common name must be 1-64 characters of UTF-8 without control characters"},
       {[](CertProfile& p) { p.dns_names = {"web_3"}; }, "ca: invalid DNS name \"web_3\""},
       {[](CertProfile& p) { p.ip_addresses = {"10.0.0.256"}; }, "ca: invalid IP address"},
       {[](CertProfile& p) { p.uris = {"urn:h\xc3\xa9"}; }, "ca: a URI must be non-empty ASCII"},
@@ -283,6 +286,102 @@ TEST_F(X509IssuerTest, RefusesUnusableProfilesWithPreciseErrors) {
   absl::StatusOr<IssuedCertificate> bad_key =
       IssueCertificateDer(HostProfile(now_), host_spki_ + "x", &issuer_, *ca_key_);
   EXPECT_EQ(bad_key.status().message(), "ca: subject public key info: malformed");
+  const IssuerIdentity empty;
+  absl::StatusOr<IssuedCertificate> no_issuer =
+      IssueCertificateDer(HostProfile(now_), host_spki_, &empty, *ca_key_);
+  EXPECT_EQ(no_issuer.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(no_issuer.status().message(), "ca: issuer identity has no name or key id");
+}
+
+// The DER of extension `nid` of `cert` and whether it is critical.
+std::pair<std::string, bool> ExtensionOf(X509* cert, int nid) {
+  const int at = X509_get_ext_by_NID(cert, nid, -1);
+  if (at < 0) return {"", false};
+  X509_EXTENSION* ext = X509_get_ext(cert, at);
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(ext);
+  return {std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                      static_cast<size_t>(ASN1_STRING_length(data))),
+          X509_EXTENSION_get_critical(ext) == 1};
+}
+
+// SHA-1 of the certificate's subjectPublicKey bits, as libcrypto computes it.
+std::string PubkeyDigest(const X509* cert) {
+  uint8_t md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (X509_pubkey_digest(cert, EVP_sha1(), md, &len) != 1) return "";
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+std::string OctetStringOf(const ASN1_OCTET_STRING* s) {
+  if (s == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<size_t>(ASN1_STRING_length(s)));
+}
+
+TEST_F(X509IssuerTest, ExtensionsAndSerialAreExactDer) {
+  absl::StatusOr<IssuedCertificate> issued =
+      IssueCertificateDer(HostProfile(now_), host_spki_, &issuer_, *ca_key_);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  crypto::X509Ptr leaf = Parse(issued->der);
+  ASSERT_NE(leaf, nullptr);
+  EXPECT_EQ(ExtensionOf(leaf.get(), NID_basic_constraints), std::make_pair(std::string("\x30\x00", 2), true));
+  EXPECT_EQ(ExtensionOf(leaf.get(), NID_key_usage), std::make_pair(std::string("\x03\x02\x07\x80", 4), true));
+  EXPECT_EQ(ExtensionOf(ca_.get(), NID_basic_constraints),
+            std::make_pair(std::string("\x30\x03\x01\x01\xff", 5), true));
+  EXPECT_EQ(ExtensionOf(ca_.get(), NID_key_usage), std::make_pair(std::string("\x03\x02\x01\x86", 4), true));
+  EXPECT_FALSE(ExtensionOf(leaf.get(), NID_subject_alt_name).second);
+  EXPECT_FALSE(ExtensionOf(leaf.get(), NID_ext_key_usage).second);
+  // Serial: INTEGER of 16 octets, the first 0x01-0x7f (positive, minimal).
+  uint8_t* serial = nullptr;
+  const int len = i2d_ASN1_INTEGER(X509_get_serialNumber(leaf.get()), &serial);
+  ASSERT_EQ(len, 18);
+  EXPECT_EQ(serial[0], 0x02);
+  EXPECT_EQ(serial[1], 0x10);
+  EXPECT_GE(serial[2], 0x01);
+  EXPECT_LE(serial[2], 0x7f);
+  EXPECT_EQ(issued->serial_hex,
+            absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(serial) + 2, 16)));
+  OPENSSL_free(serial);
+}
+
+TEST_F(X509IssuerTest, LeafOfAnIntermediateNamesTheIntermediate) {
+  crypto::EvpPkeyPtr mid_key = KeyGen(EVP_PKEY_EC, NID_X9_62_prime256v1);
+  ASSERT_NE(mid_key, nullptr);
+  CertProfile mid_profile = CaProfile(now_);
+  mid_profile.common_name = "enlist intermediate";
+  absl::StatusOr<crypto::X509Ptr> mid = IssueCertificate(mid_profile, *mid_key, ca_.get(), *ca_key_);
+  ASSERT_TRUE(mid.ok()) << mid.status();
+  absl::StatusOr<IssuerIdentity> mid_id = IssuerIdentityOf(*crypto::CertificateDer(**mid));
+  ASSERT_TRUE(mid_id.ok()) << mid_id.status();
+  absl::StatusOr<IssuedCertificate> issued =
+      IssueCertificateDer(HostProfile(now_), host_spki_, &*mid_id, *mid_key);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  crypto::X509Ptr leaf = Parse(issued->der);
+  ASSERT_NE(leaf, nullptr);
+
+  // Subject key ids are libcrypto's method-1 digests; each certificate's
+  // authority key id is its issuer's subject key id.
+  EXPECT_EQ(OctetStringOf(X509_get0_subject_key_id(leaf.get())), PubkeyDigest(leaf.get()));
+  EXPECT_EQ(OctetStringOf(X509_get0_subject_key_id(mid->get())), PubkeyDigest(mid->get()));
+  EXPECT_EQ(OctetStringOf(X509_get0_subject_key_id(ca_.get())), PubkeyDigest(ca_.get()));
+  EXPECT_EQ(OctetStringOf(X509_get0_authority_key_id(leaf.get())), PubkeyDigest(mid->get()));
+  EXPECT_EQ(OctetStringOf(X509_get0_authority_key_id(mid->get())), PubkeyDigest(ca_.get()));
+  EXPECT_EQ(X509_NAME_cmp(X509_get_issuer_name(leaf.get()), X509_get_subject_name(mid->get())), 0);
+  EXPECT_NE(X509_NAME_cmp(X509_get_issuer_name(leaf.get()), X509_get_subject_name(ca_.get())), 0);
+
+  // The chain root -> intermediate -> leaf verifies, with X.509 strictness.
+  X509_STORE* store = X509_STORE_new();
+  X509_STORE_add_cert(store, ca_.get());
+  STACK_OF(X509)* untrusted = sk_X509_new_null();
+  sk_X509_push(untrusted, mid->get());
+  X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+  X509_STORE_CTX_init(ctx, store, leaf.get(), untrusted);
+  X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+  X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_X509_STRICT);
+  EXPECT_EQ(X509_verify_cert(ctx), 1) << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+  X509_STORE_CTX_free(ctx);
+  sk_X509_free(untrusted);
+  X509_STORE_free(store);
 }
 
 TEST(IssuerIdentityTest, RefusesWhatIsNotACertificate) {
