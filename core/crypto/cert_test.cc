@@ -180,7 +180,9 @@ TEST(CertificateBasicsTest, TestPkiCertificates) {
     ExpectBasicsMatchLibcrypto(*pki->intermediate, "intermediate");
     ExpectBasicsMatchLibcrypto(*pki->leaf, "leaf");
   }
-  absl::StatusOr<CertificateBasics> b = ReadCertificateBasics(LeafDer());
+  // The basics point into the DER they were read from: keep it alive.
+  const std::string leaf_der = LeafDer();
+  absl::StatusOr<CertificateBasics> b = ReadCertificateBasics(leaf_der);
   ASSERT_TRUE(b.ok()) << b.status();
   unsigned char* buf = nullptr;
   const int len = i2d_PUBKEY(Pki().leaf_key.get(), &buf);
