@@ -202,6 +202,18 @@ absl::Status CheckWithDecoder(absl::string_view der) {
   }
 }
 
+// True when `key` is an RSAPublicKey (RFC 3279 section 2.3.1: SEQUENCE {
+// modulus INTEGER, publicExponent INTEGER }) in strict DER. libcrypto's
+// decoder also takes BER (e.g. non-minimal integers), which the certificate
+// would then carry verbatim.
+bool IsDerRsaPublicKey(absl::string_view key) {
+  absl::StatusOr<der::Reader> top = der::Reader::Create(key);
+  if (!top.ok()) return false;
+  absl::StatusOr<der::Reader> seq = top->ReadConstructed(der::kSequence);
+  if (!seq.ok() || !top->empty()) return false;
+  return seq->ReadInteger().ok() && seq->ReadInteger().ok() && seq->empty();
+}
+
 // True when `point` is an uncompressed or compressed encoding of a point on
 // the curve other than the point at infinity.
 bool IsPointOnCurve(int nid, absl::string_view point) {
@@ -240,9 +252,12 @@ absl::Status CheckHostPublicKey(absl::string_view der) {
     return IsPointOnCurve(nid, spki->key) ? absl::OkStatus() : malformed;
   }
   // libcrypto's decoder takes any parameters for rsaEncryption (OpenSSL 3
-  // reads OCTET STRING parameters as a valid key); a certificate must carry
-  // NULL (RFC 3279 section 2.3.1).
-  if (spki->algorithm == kRsaEncryptionOid && !spki->null_parameters) return malformed;
+  // reads OCTET STRING parameters as a valid key) and a BER RSAPublicKey; a
+  // certificate must carry NULL and DER (RFC 3279 section 2.3.1).
+  if (spki->algorithm == kRsaEncryptionOid &&
+      (!spki->null_parameters || !IsDerRsaPublicKey(spki->key))) {
+    return malformed;
+  }
   return CheckWithDecoder(der);
 }
 
