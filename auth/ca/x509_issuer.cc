@@ -204,14 +204,19 @@ absl::Status CheckWithDecoder(absl::string_view der) {
 
 // True when `key` is an RSAPublicKey (RFC 3279 section 2.3.1: SEQUENCE {
 // modulus INTEGER, publicExponent INTEGER }) in strict DER. libcrypto's
-// decoder also takes BER (e.g. non-minimal integers), which the certificate
-// would then carry verbatim.
+// decoder also takes BER (e.g. non-minimal integers) and negative
+// integers, which the certificate would then carry verbatim.
 bool IsDerRsaPublicKey(absl::string_view key) {
   absl::StatusOr<der::Reader> top = der::Reader::Create(key);
   if (!top.ok()) return false;
   absl::StatusOr<der::Reader> seq = top->ReadConstructed(der::kSequence);
   if (!seq.ok() || !top->empty()) return false;
-  return seq->ReadInteger().ok() && seq->ReadInteger().ok() && seq->empty();
+  // Both positive (libcrypto reads a negative INTEGER as its magnitude).
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<absl::string_view> v = seq->ReadInteger();
+    if (!v.ok() || v->empty() || (static_cast<uint8_t>((*v)[0]) & 0x80) != 0) return false;
+  }
+  return seq->empty();
 }
 
 // True when `point` is an uncompressed or compressed encoding of a point on
