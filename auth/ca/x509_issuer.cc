@@ -294,33 +294,17 @@ std::string SerialHex(const X509& cert) {
 }
 
 absl::StatusOr<IssuerIdentity> IssuerIdentityOf(absl::string_view cert_der) {
-  const auto bad = [](absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat("ca: issuer certificate: ", what));
-  };
-  der::Limits limits;
-  limits.max_input_size = 256 * 1024;
-  absl::StatusOr<der::Reader> top = der::Reader::Create(cert_der, limits);
-  if (!top.ok()) return bad(top.status().message());
-  absl::StatusOr<der::Reader> cert = top->ReadConstructed(der::kSequence);
-  if (!cert.ok() || !top->empty()) return bad("not one DER certificate");
-  absl::StatusOr<der::Reader> tbs = cert->ReadConstructed(der::kSequence);
-  if (!tbs.ok()) return bad("no TBSCertificate");
-  absl::StatusOr<std::optional<der::Element>> version =
-      tbs->ReadOptional(der::ContextTag(0, /*constructed=*/true));
-  absl::StatusOr<der::Element> serial = tbs->ReadElement(der::kInteger);
-  absl::StatusOr<der::Element> signature = tbs->ReadElement(der::kSequence);
-  absl::StatusOr<der::Element> issuer = tbs->ReadElement(der::kSequence);
-  absl::StatusOr<der::Element> validity = tbs->ReadElement(der::kSequence);
-  absl::StatusOr<der::Element> subject = tbs->ReadElement(der::kSequence);
-  absl::StatusOr<der::Element> spki_el = tbs->ReadElement(der::kSequence);
-  if (!version.ok() || !serial.ok() || !signature.ok() || !issuer.ok() || !validity.ok() ||
-      !subject.ok() || !spki_el.ok()) {
-    return bad("malformed TBSCertificate");
+  absl::StatusOr<crypto::CertificateBasics> basics = crypto::ReadCertificateBasics(cert_der);
+  if (!basics.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ca: issuer certificate: ", basics.status().message()));
   }
-  std::optional<Spki> spki = SplitSpki(spki_el->tlv);
-  if (!spki.has_value()) return bad("malformed subject public key info");
+  std::optional<Spki> spki = SplitSpki(basics->subject_public_key_info);
+  if (!spki.has_value()) {
+    return absl::InvalidArgumentError("ca: issuer certificate: malformed subject public key info");
+  }
   IssuerIdentity out;
-  out.name_der = std::string(subject->tlv);
+  out.name_der = std::string(basics->subject);
   out.key_id = KeyId(spki->key);
   return out;
 }

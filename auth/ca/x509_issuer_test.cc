@@ -384,12 +384,23 @@ TEST_F(X509IssuerTest, LeafOfAnIntermediateNamesTheIntermediate) {
   X509_STORE_free(store);
 }
 
+TEST_F(X509IssuerTest, RefusesAnIssuerKeyThatCannotSign) {
+  crypto::EvpPkeyPtr x25519 = KeyGen(EVP_PKEY_X25519, 0);
+  ASSERT_NE(x25519, nullptr);
+  absl::StatusOr<IssuedCertificate> issued =
+      IssueCertificateDer(HostProfile(now_), host_spki_, &issuer_, *x25519);
+  EXPECT_EQ(issued.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(issued.status().message(), "ca: issuer key type not supported (EC, Ed25519 or RSA)");
+}
+
 TEST(IssuerIdentityTest, RefusesWhatIsNotACertificate) {
   absl::StatusOr<IssuerIdentity> id = IssuerIdentityOf("garbage");
   EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(id.status().message()), ::testing::StartsWith("ca: issuer certificate: "));
   id = IssuerIdentityOf(std::string("\x30\x03\x02\x01\x01", 5));
-  EXPECT_EQ(id.status().message(), "ca: issuer certificate: no TBSCertificate");
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(id.status().message()),
+              ::testing::StartsWith("ca: issuer certificate: x509: certificate: tbs certificate: "));
 }
 
 }  // namespace

@@ -201,7 +201,9 @@ absl::StatusOr<CertificateBasics> ReadCertificateBasics(absl::string_view cert_d
   ENLIST_ASSIGN_OR_RETURN(out.not_after, InCertificate("validity: not after", validity.ReadTime()));
   ENLIST_RETURN_IF_ERROR(InCertificate("", validity.ExpectEnd("validity")));
   // RFC 5280 4.1.2.6: subject Name.
-  ENLIST_RETURN_IF_ERROR(InCertificate("subject", tbs.ReadElement(der::kSequence)).status());
+  ENLIST_ASSIGN_OR_RETURN(der::Element subject,
+                          InCertificate("subject", tbs.ReadElement(der::kSequence)));
+  out.subject = subject.tlv;
   // RFC 5280 4.1.2.7: SubjectPublicKeyInfo ::= SEQUENCE { algorithm
   // AlgorithmIdentifier, subjectPublicKey BIT STRING }.
   ENLIST_ASSIGN_OR_RETURN(

@@ -39,6 +39,9 @@ absl::StatusOr<std::vector<X509Ptr>> ParseCertificatesPem(absl::string_view pem,
 // What ReadCertificateBasics reads from a certificate without libcrypto.
 // The view points into the `cert_der` given to ReadCertificateBasics.
 struct CertificateBasics {
+  // The subject Name TLV (RFC 5280 4.1.2.6), byte for byte as in the
+  // certificate (what certificates it issues carry as their issuer).
+  absl::string_view subject;
   // The whole SubjectPublicKeyInfo TLV (RFC 5280 4.1.2.7), byte for byte as
   // in the certificate.
   absl::string_view subject_public_key_info;
@@ -49,7 +52,7 @@ struct CertificateBasics {
 // Largest certificate ReadCertificateBasics accepts.
 inline constexpr size_t kMaxCertificateBasicsDer = 64 * 1024;
 
-// Reads the SubjectPublicKeyInfo and validity of exactly one DER
+// Reads the subject, SubjectPublicKeyInfo and validity of exactly one DER
 // certificate (RFC 5280 4.1) with core/der's strict reader, without
 // libcrypto (a fraction of d2i_X509's cost under OpenSSL 3). It checks the
 // outline: TBSCertificate's fields up to subjectPublicKeyInfo, then the

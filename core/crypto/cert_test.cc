@@ -165,6 +165,11 @@ void ExpectBasicsMatchLibcrypto(const X509& cert, const std::string& name) {
   EXPECT_EQ(b->subject_public_key_info, d.spki) << name;
   EXPECT_EQ(b->not_before, d.not_before) << name;
   EXPECT_EQ(b->not_after, d.not_after) << name;
+  uint8_t* subject = nullptr;
+  const int subject_len = i2d_X509_NAME(X509_get_subject_name(&cert), &subject);
+  ASSERT_GT(subject_len, 0) << name;
+  EXPECT_EQ(b->subject, std::string(reinterpret_cast<char*>(subject), subject_len)) << name;
+  OPENSSL_free(subject);
   // A view into the input, not a copy.
   EXPECT_GE(b->subject_public_key_info.data(), der.data()) << name;
   EXPECT_LE(b->subject_public_key_info.data() + b->subject_public_key_info.size(),
