@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/crypto/cert.h"
 #include "core/crypto/digest.h"
+#include "core/crypto/sign.h"
 #include "core/der/der.h"
 #include "core/der/der_writer.h"
 #include "core/util/status_macros.h"
@@ -364,25 +365,6 @@ absl::StatusOr<std::pair<std::string, const EVP_MD*>> SignatureAlgorithm(const E
   }
 }
 
-absl::StatusOr<std::string> Sign(EVP_PKEY& key, const EVP_MD* md, absl::string_view data) {
-  crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  size_t len = 0;
-  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, &key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const uint8_t*>(data.data()),
-                     data.size()) != 1) {
-    ERR_clear_error();
-    return Fail("signing certificate");
-  }
-  std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len,
-                     reinterpret_cast<const uint8_t*>(data.data()), data.size()) != 1) {
-    ERR_clear_error();
-    return Fail("signing certificate");
-  }
-  sig.resize(len);
-  return sig;
-}
-
 // A subjectAltName iPAddress: 4 or 16 octets.
 absl::StatusOr<std::string> IpOctets(const std::string& text) {
   unsigned char buf[16];
@@ -496,9 +478,10 @@ absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile
       std::string(subject_spki),
       w::Context(3, {w::Seq(extensions)}),
   });
-  ENLIST_ASSIGN_OR_RETURN(std::string signature, Sign(issuer_key, algorithm.second, tbs));
+  absl::StatusOr<std::string> signature = crypto::SignMessage(issuer_key, algorithm.second, tbs);
+  if (!signature.ok()) return Fail("signing certificate");
   IssuedCertificate out;
-  out.der = w::Seq({tbs, algorithm.first, w::BitString(signature)});
+  out.der = w::Seq({tbs, algorithm.first, w::BitString(*signature)});
   out.serial_hex = absl::BytesToHexString(serial_bytes);
   return out;
 }

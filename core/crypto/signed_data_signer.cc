@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/crypto/ptr.h"
+#include "core/crypto/sign.h"
 #include "core/der/der.h"
 #include "core/der/der_writer.h"
 #include "core/util/status_macros.h"
@@ -36,23 +37,6 @@ constexpr Digest kDigests[] = {
     {NID_sha384, "2.16.840.1.101.3.4.2.2", "1.2.840.10045.4.3.3"},
     {NID_sha512, "2.16.840.1.101.3.4.2.3", "1.2.840.10045.4.3.4"},
 };
-
-absl::StatusOr<std::string> Sign(EVP_PKEY* key, const EVP_MD* md, const std::string& data) {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  size_t len = 0;
-  const auto* in = reinterpret_cast<const uint8_t*>(data.data());
-  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1) {
-    return absl::InternalError("signed data: signing failed");
-  }
-  std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len, in, data.size()) !=
-      1) {
-    return absl::InternalError("signed data: signing failed");
-  }
-  sig.resize(len);
-  return sig;
-}
 
 absl::StatusOr<std::string> CertDer(const X509* cert) {
   uint8_t* buf = nullptr;
@@ -157,8 +141,9 @@ absl::StatusOr<std::string> SignSignedData(const SignedDataOptions& options) {
     ENLIST_ASSIGN_OR_RETURN(attrs_set, SignedAttributes(options, md));
     to_sign = attrs_set;
   }
-  ENLIST_ASSIGN_OR_RETURN(std::string signature, Sign(options.key, md, to_sign));
-  if (t.corrupt_signature) signature[signature.size() / 2] ^= 0x01;
+  absl::StatusOr<std::string> signature = SignMessage(*options.key, md, to_sign);
+  if (!signature.ok()) return absl::InternalError("signed data: signing failed");
+  if (t.corrupt_signature) (*signature)[signature->size() / 2] ^= 0x01;
   ENLIST_ASSIGN_OR_RETURN(std::string sid, IssuerAndSerial(options.signer_cert));
   ENLIST_ASSIGN_OR_RETURN(std::string digest_alg,
                           AlgId(t.digest_algorithm.value_or(
@@ -175,7 +160,7 @@ absl::StatusOr<std::string> SignSignedData(const SignedDataOptions& options) {
     si.push_back(implicit);
   }
   si.push_back(sig_alg);
-  si.push_back(dw::OctetString(signature));
+  si.push_back(dw::OctetString(*signature));
   const std::string signer_info = dw::Seq(si);
   std::vector<std::string> signer_infos;
   for (int i = 0; i < t.signer_info_count; ++i) signer_infos.push_back(signer_info);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/crypto/ptr.h"
+#include "core/crypto/sign.h"
 
 namespace enlist::bench {
 namespace {
@@ -31,24 +32,6 @@ absl::StatusOr<EvpPkeyPtr> KeyGen(int type, int rsa_bits = 0, int curve_nid = 0)
   EVP_PKEY* key = nullptr;
   if (EVP_PKEY_keygen(ctx.get(), &key) != 1) return absl::InternalError("floor: keygen failed");
   return EvpPkeyPtr(key);
-}
-
-// Signs `msg` with `key` (md null: one-shot, e.g. Ed25519).
-absl::StatusOr<std::string> Sign(EVP_PKEY* key, const EVP_MD* md, const std::string& msg) {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  size_t len = 0;
-  if (EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const uint8_t*>(msg.data()),
-                     msg.size()) != 1) {
-    return absl::InternalError("floor: sign init failed");
-  }
-  std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len,
-                     reinterpret_cast<const uint8_t*>(msg.data()), msg.size()) != 1) {
-    return absl::InternalError("floor: sign failed");
-  }
-  sig.resize(len);
-  return sig;
 }
 
 bool Verify(EVP_PKEY* key, const std::string& msg, const std::string& sig) {
@@ -112,8 +95,8 @@ absl::StatusOr<FloorResult> MeasureFloor(double seconds_per_op) {
   // (~300 B), TLS 1.3's CertificateVerify input (64 spaces + context + hash).
   const std::string document = RandomBytes(420), jwt = RandomBytes(1200);
   const std::string tbs = RandomBytes(450), ssh = RandomBytes(300), cv = RandomBytes(130);
-  absl::StatusOr<std::string> doc_sig = Sign(rsa->get(), EVP_sha256(), document);
-  absl::StatusOr<std::string> jwt_sig = Sign(rsa->get(), EVP_sha256(), jwt);
+  absl::StatusOr<std::string> doc_sig = crypto::SignMessage(*rsa->get(), EVP_sha256(), document);
+  absl::StatusOr<std::string> jwt_sig = crypto::SignMessage(*rsa->get(), EVP_sha256(), jwt);
   if (!doc_sig.ok()) return doc_sig.status();
   if (!jwt_sig.ok()) return jwt_sig.status();
 
@@ -133,10 +116,10 @@ absl::StatusOr<FloorResult> MeasureFloor(double seconds_per_op) {
   }
   if (st.ok()) {
     st = add("ecdsa_p256_sign_x509",
-             Time(s, [&] { return Sign(p256->get(), EVP_sha256(), tbs).ok(); }), true);
+             Time(s, [&] { return crypto::SignMessage(*p256->get(), EVP_sha256(), tbs).ok(); }), true);
   }
   if (st.ok()) {
-    st = add("ed25519_sign_ssh", Time(s, [&] { return Sign(ed->get(), nullptr, ssh).ok(); }), true);
+    st = add("ed25519_sign_ssh", Time(s, [&] { return crypto::SignMessage(*ed->get(), nullptr, ssh).ok(); }), true);
   }
   if (st.ok()) {
     st = add("tls_x25519_keygen_derive",
@@ -144,7 +127,7 @@ absl::StatusOr<FloorResult> MeasureFloor(double seconds_per_op) {
   }
   if (st.ok()) {
     st = add("tls_ecdsa_p256_sign",
-             Time(s, [&] { return Sign(p256->get(), EVP_sha256(), cv).ok(); }), true);
+             Time(s, [&] { return crypto::SignMessage(*p256->get(), EVP_sha256(), cv).ok(); }), true);
   }
   if (st.ok()) {
     st = add(
