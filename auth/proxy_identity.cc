@@ -12,11 +12,13 @@ namespace enlist::auth {
 absl::Status WriteProxyIdentity(const ca::ClusterCa& ca, const std::string& dir,
                                 const std::string& name, const std::vector<std::string>& names,
                                 const Clock& clock) {
-  if (name.empty() || name.size() > 64 ||
+  // The certificate's common name is "enlist proxy <name>": at most 64
+  // characters (RFC 5280's ub-common-name).
+  if (name.empty() || name.size() > 51 ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
           std::string::npos) {
     return absl::InvalidArgumentError(
-        absl::StrCat("proxy identity: name \"", name, "\" must be 1-64 of [A-Za-z0-9._-]"));
+        absl::StrCat("proxy identity: name \"", name, "\" must be 1-51 of [A-Za-z0-9._-]"));
   }
   ENLIST_RETURN_IF_ERROR(MakeDirs(dir, 0700));
   const std::string cert_path = absl::StrCat(dir, "/", kProxyCertFile);

@@ -105,7 +105,13 @@ TEST_P(BadProxyNameTest, IsInvalidArgumentAndWritesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(Names, BadProxyNameTest,
                          ::testing::Values("", "a/b", "../up", "has space", "proxy:x",
-                                           std::string(65, 'a'), std::string("nul\0x", 5)));
+                                           std::string(52, 'a'), std::string("nul\0x", 5)));
+
+TEST_F(WriteProxyIdentityTest, TheLongestNameFitsTheCertificate) {
+  const std::string dir = root_ + "/data/proxy";
+  absl::Status s = WriteProxyIdentity(*ca_, dir, std::string(51, 'a'), {}, clock_);
+  EXPECT_TRUE(s.ok()) << s;
+}
 
 // Which client identity a peer presents.
 struct PeerCase {

@@ -26,10 +26,18 @@ bool Exists(const std::string& p) {
 
 absl::StatusOr<ClusterCaFiles> GenerateClusterCaFiles(const std::string& cluster_name,
                                                       const Clock& clock) {
+  // The CA's common name is "<cluster_name> Enlist CA", at most 64
+  // characters (RFC 5280's ub-common-name).
+  static constexpr absl::string_view kCaNameSuffix = " Enlist CA";
+  if (cluster_name.size() + kCaNameSuffix.size() > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ca: cluster_name is ", cluster_name.size(), " characters; a new CA needs at most ",
+        64 - kCaNameSuffix.size(), " (its common name is \"<cluster_name> Enlist CA\")"));
+  }
   ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr tls_key, GenerateP256Key());
   ENLIST_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr ssh_key, GenerateEd25519Key());
   CertProfile p;
-  p.common_name = absl::StrCat(cluster_name, " Enlist CA");
+  p.common_name = absl::StrCat(cluster_name, kCaNameSuffix);
   p.is_ca = true;
   p.not_before = clock.Now() - absl::Minutes(5);
   p.not_after = clock.Now() + kCaLifetime;

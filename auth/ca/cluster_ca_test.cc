@@ -4,6 +4,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -17,6 +19,18 @@ namespace enlist::ca {
 namespace {
 
 using ::testing::ElementsAre;
+
+TEST(ClusterCaTest, ANameTooLongForTheCaCertificateIsRefusedAndNoCaIsWritten) {
+  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/long-name";
+  absl::StatusOr<std::unique_ptr<ClusterCa>> ca =
+      ClusterCa::LoadOrCreate(dir, std::string(55, 'c'), RealClock::Get());
+  EXPECT_EQ(ca.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ca.status().message(),
+            "ca: cluster_name is 55 characters; a new CA needs at most 54 (its common name is "
+            "\"<cluster_name> Enlist CA\")");
+  EXPECT_NE(access((dir + "/ca/tls-ca.crt").c_str(), F_OK), 0);
+  EXPECT_TRUE(ClusterCa::LoadOrCreate(dir, std::string(54, 'c'), RealClock::Get()).ok());
+}
 
 TEST(IssueServerTlsTest, NamesEveryAddressAndChainsToTheCa) {
   const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/server-tls";
