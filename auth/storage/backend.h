@@ -137,9 +137,11 @@ std::string NextKey(absl::string_view key);
 //
 // Durability: a write that returns OK is durable (survives a crash of the
 // machine) when it returns, except on a thread inside a DeferredDurability
-// scope, where a backend may return once the write is committed (visible to
-// every reader, kept if this process dies) but before it is on stable
-// storage; Sync then says when it is.
+// scope, where a backend may return once the write is visible to every
+// reader of this Backend object but before it is on stable storage (SQLite:
+// before it is even committed, so other processes see it, and a crash of
+// this process keeps it, only once it is); Sync then says when it is
+// durable, or that it was lost.
 class Backend {
  public:
   virtual ~Backend() = default;

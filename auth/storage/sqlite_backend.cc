@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -236,10 +237,11 @@ struct SqliteBackend::Statements {
   StmtPtr range_asc, range_desc, count, delete_range;
 };
 
-SqliteBackend::SqliteBackend(std::string path, const Clock* clock, sqlite3* db,
-                             std::unique_ptr<Statements> statements, int wal_fd)
+SqliteBackend::SqliteBackend(std::string path, const Clock* clock, absl::Duration commit_delay,
+                             sqlite3* db, std::unique_ptr<Statements> statements, int wal_fd)
     : path_(std::move(path)),
       clock_(clock),
+      commit_delay_(commit_delay),
       db_(db),
       stmts_(std::move(statements)),
       wal_fd_(wal_fd),
@@ -250,9 +252,12 @@ SqliteBackend::~SqliteBackend() {
     absl::MutexLock l(&sync_mu_);
     stopping_ = true;
   }
-  syncer_.join();  // after running every callback still waiting
+  syncer_.join();  // after committing and running every callback still waiting
   ::close(wal_fd_);
   absl::MutexLock l(&mu_);
+  // The sync thread committed what was open when it stopped; this only
+  // matters for a write that raced the destructor (which callers must not).
+  (void)CommitOpenLocked();
   // Statements first: a connection with live statements does not close.
   *stmts_ = Statements();
   sqlite3_close_v2(db_);
@@ -277,18 +282,44 @@ int64_t SqliteBackend::syncs() const {
 void SqliteBackend::SyncLoop() {
   while (true) {
     std::vector<std::function<void(absl::Status)>> batch;
+    bool stop = false;
     {
       absl::MutexLock l(&sync_mu_);
       sync_mu_.Await(absl::Condition(
           +[](SqliteBackend* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return b->stopping_ || !b->sync_waiting_.empty();
+            return b->stopping_ || !b->sync_waiting_.empty() || b->uncommitted_;
           },
           this));
-      if (sync_waiting_.empty()) return;  // stopping, nobody waits
+      if (sync_waiting_.empty() && !stopping_) {
+        // Deferred writes left a transaction open: it is committed when a
+        // Sync asks, or after commit_delay_ if none does.
+        sync_mu_.AwaitWithTimeout(absl::Condition(
+                                      +[](SqliteBackend* b) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                        return b->stopping_ || !b->sync_waiting_.empty();
+                                      },
+                                      this),
+                                  commit_delay_);
+      }
       batch.swap(sync_waiting_);
+      uncommitted_ = false;
+      stop = stopping_ && batch.empty();
     }
-    // Every write these callers saw return is in the WAL already; one flush
-    // that starts now covers them all.
+    // Every deferred write these callers saw return is in the open
+    // transaction or committed already: commit, then one flush that starts
+    // now covers them all.
+    absl::Status committed;
+    {
+      absl::MutexLock l(&mu_);
+      committed = CommitOpenLocked();
+      if (!batch.empty() && !lost_.ok()) {
+        // An earlier commit that nobody waited for failed (or a failing
+        // write rolled the transaction back): report it to the next waiters.
+        if (committed.ok()) committed = lost_;
+        lost_ = absl::OkStatus();
+      }
+    }
+    if (stop) return;  // stopping, nobody waits
+    if (batch.empty()) continue;
     int rc;
     do {
       rc = ::fdatasync(wal_fd_);
@@ -308,8 +339,27 @@ void SqliteBackend::SyncLoop() {
       }
       synced = sync_error_;
     }
-    for (auto& done : batch) done(synced);
+    // A failed commit says more than the flush failure it may cause.
+    const absl::Status& result = committed.ok() ? synced : committed;
+    for (auto& done : batch) done(result);
   }
+}
+
+absl::Status SqliteBackend::CommitOpenLocked() {
+  if (!txn_open_) return absl::OkStatus();
+  txn_open_ = false;
+  Query commit(db_, stmts_->commit.get(), "");
+  absl::Status s = commit.Run();
+  if (s.ok()) {
+    ++commits_;
+    return s;
+  }
+  Query rollback(db_, stmts_->rollback.get(), "");
+  (void)rollback.Run();
+  lost_ = absl::UnavailableError(
+      absl::StrCat("storage: sqlite: commit: ", s.message(),
+                   " (writes that returned before it were rolled back)"));
+  return lost_;
 }
 
 absl::Status SqliteBackend::WaitDurable() {
@@ -328,6 +378,10 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
   const std::string context = absl::StrCat("storage: sqlite: open ", path, ": ");
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError("storage: sqlite: open: no data directory configured");
+  }
+  if (options.deferred_commit_delay <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(context, "deferred_commit_delay must be positive"));
   }
   if (options.file_name.empty() || options.file_name.find('/') != std::string::npos) {
     return absl::InvalidArgumentError(
@@ -459,7 +513,8 @@ absl::StatusOr<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const SqliteO
   }
   const Clock* clock = options.clock != nullptr ? options.clock : &RealClock::Get();
   return std::unique_ptr<SqliteBackend>(
-      new SqliteBackend(path, clock, db.release(), std::move(stmts), wal_fd.release()));
+      new SqliteBackend(path, clock, options.deferred_commit_delay, db.release(), std::move(stmts),
+                        wal_fd.release()));
 }
 
 struct SqliteBackend::PendingWrite {
@@ -468,13 +523,16 @@ struct SqliteBackend::PendingWrite {
   const WriteBody* body;
   int64_t* purged;
   absl::Time now;
+  // Called in a DeferredDurability scope: the transaction may stay open.
+  bool deferred;
   absl::StatusOr<int64_t> result = absl::UnknownError("not run");
   bool done = false;
 };
 
 absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_view key,
                                              const WriteBody& body, int64_t* purged) {
-  PendingWrite w{op, key, &body, purged, clock_->Now()};
+  const bool deferred = DeferredDurability::Active();
+  PendingWrite w{op, key, &body, purged, clock_->Now(), deferred};
   {
     absl::MutexLock q(&queue_mu_);
     queue_.push_back(&w);
@@ -494,9 +552,15 @@ absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_
         queue_.pop_front();
       }
       queue_mu_.Unlock();
+      bool left_open;
       {
         absl::MutexLock l(&mu_);
         RunBatch(batch);
+        left_open = txn_open_;
+      }
+      if (left_open) {
+        absl::MutexLock l(&sync_mu_);
+        uncommitted_ = true;
       }
       queue_mu_.Lock();
       for (PendingWrite* b : batch) b->done = true;
@@ -505,7 +569,7 @@ absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_
       in_flight_ -= batch.size();
     }
   }
-  if (w.result.ok() && !DeferredDurability::Active()) {
+  if (w.result.ok() && !deferred) {
     absl::Status durable = WaitDurable();
     if (!durable.ok()) {
       return absl::UnavailableError(
@@ -519,6 +583,11 @@ absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_
 int64_t SqliteBackend::write_transactions() const {
   absl::MutexLock q(&queue_mu_);
   return write_transactions_;
+}
+
+int64_t SqliteBackend::commits() const {
+  absl::MutexLock l(&mu_);
+  return commits_;
 }
 
 size_t SqliteBackend::in_flight_writes() const {
@@ -536,6 +605,17 @@ absl::Status WithContext(const std::string& context, const absl::Status& status)
 }  // namespace
 
 void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
+  // Deferred writes of earlier batches wait uncommitted in the open
+  // transaction; whatever undoes it undoes them too, and their Sync must say so.
+  const bool continuing = txn_open_;
+  auto lose_open = [&](absl::string_view why) {
+    txn_open_ = false;
+    if (continuing && lost_.ok()) {
+      lost_ = absl::UnavailableError(
+          absl::StrCat("storage: sqlite: transaction rolled back: ", why,
+                       " (writes that returned before it were rolled back)"));
+    }
+  };
   // Transaction-level failures are reported to every write with its own
   // context ("storage: sqlite: put /x: disk I/O error").
   auto fail_all = [&](const absl::Status& s) {
@@ -543,7 +623,7 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
       w->result = WithContext(internal::Context(kName, w->op, w->key), s);
     }
   };
-  {
+  if (!txn_open_) {
     Query begin(db_, stmts_->begin_immediate.get(), "");
     absl::Status s = begin.Run();
     if (!s.ok()) return fail_all(s);
@@ -553,12 +633,17 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
     Query q(db_, stmts_->get_revision.get(), "");
     absl::StatusOr<bool> row = q.Step();
     if (!row.ok() || !*row) {
-      fail_all(row.ok() ? absl::DataLossError("revision counter missing") : row.status());
+      const absl::Status s =
+          row.ok() ? absl::DataLossError("revision counter missing") : row.status();
+      fail_all(s);
       Query rollback(db_, stmts_->rollback.get(), "");
       (void)rollback.Run();
+      lose_open(s.message());
       return;
     }
-    revision = q.ColumnInt(0);
+    // Never below a revision handed out before, also one of a transaction
+    // that was rolled back after its writes returned.
+    revision = std::max(q.ColumnInt(0), last_revision_);
   }
   const int64_t start_revision = revision;
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -567,14 +652,16 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
     if (sqlite3_get_autocommit(db_) != 0) {
       // SQLite rolled the whole transaction back (e.g. a full disk): the
       // writes before this one are gone and the rest never ran.
-      const absl::Status lost = absl::UnavailableError(absl::StrCat(
+      const std::string why = absl::StrCat(
           "transaction rolled back by a failed write in the same batch: ",
-          w->result.ok() ? "unknown error" : w->result.status().message()));
+          w->result.ok() ? "unknown error" : w->result.status().message());
+      const absl::Status lost = absl::UnavailableError(why);
       for (size_t j = 0; j < batch.size(); ++j) {
         if (j == i && !w->result.ok()) continue;
         batch[j]->result =
             WithContext(internal::Context(kName, batch[j]->op, batch[j]->key), lost);
       }
+      lose_open(why);
       return;
     }
   }
@@ -585,10 +672,22 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
     if (committed.ok()) committed = q.Run();
   }
   if (committed.ok()) {
+    last_revision_ = revision;
+    const bool all_deferred = std::all_of(batch.begin(), batch.end(),
+                                          [](const PendingWrite* w) { return w->deferred; });
+    if (all_deferred && (continuing || revision != start_revision)) {
+      // Committed by the sync thread, together with later deferred writes.
+      txn_open_ = true;
+      return;
+    }
+    txn_open_ = false;
     Query commit(db_, stmts_->commit.get(), "");
     committed = commit.Run();
   }
-  if (committed.ok()) return;
+  if (committed.ok()) {
+    ++commits_;
+    return;
+  }
   for (PendingWrite* w : batch) {
     if (w->result.ok()) w->result = WithContext(internal::Context(kName, w->op, w->key), committed);
   }
@@ -596,6 +695,7 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
   // when the connection closes or the next transaction begins).
   Query rollback(db_, stmts_->rollback.get(), "");
   (void)rollback.Run();
+  lose_open(committed.message());
 }
 
 absl::StatusOr<int64_t> SqliteBackend::RunOne(const PendingWrite& w, int64_t& revision) {
@@ -781,8 +881,11 @@ absl::StatusOr<RangeResult> SqliteBackend::Range(const KeyRange& range,
   const std::string context = internal::Context(kName, "range", range.start);
   const absl::Time now = clock_->Now();
   absl::MutexLock l(&mu_);
-  // One read transaction, so the page and its revision are one snapshot.
-  {
+  // One read transaction, so the page and its revision are one snapshot:
+  // the open write transaction when deferred writes left one (it holds the
+  // write lock, and this connection reads its own writes).
+  const bool own_transaction = !txn_open_;
+  if (own_transaction) {
     Query begin(db_, stmts_->begin_read.get(), context);
     ENLIST_RETURN_IF_ERROR(begin.Run());
   }
@@ -814,6 +917,7 @@ absl::StatusOr<RangeResult> SqliteBackend::Range(const KeyRange& range,
     }
     return out;
   }();
+  if (!own_transaction) return result;
   Query commit(db_, stmts_->commit.get(), context);
   absl::Status s = commit.Run();
   if (!s.ok()) {

@@ -7,8 +7,21 @@
 // survives a crash or power loss: a COMMIT appends to the WAL
 // (synchronous=NORMAL) and a sync thread flushes the WAL with one fdatasync
 // for all the writes committed before it started; a write returns after
-// that flush, or, on a thread in a DeferredDurability scope, right after its
-// COMMIT, its caller then waiting for Sync. The file is marked with
+// that flush.
+//
+// Deferred writes (a thread in a DeferredDurability scope, whose caller then
+// waits for Sync): such a write returns as soon as it is in the open write
+// transaction, visible to every reader of this SqliteBackend, and the
+// transaction stays open for later deferred writes. The sync thread commits
+// it when a Sync asks (then flushes once for all of them) or at the latest
+// after `deferred_commit_delay`; a write that is not deferred commits it at
+// once. So a burst of joins costs one transaction, not two per join. Until
+// that commit another process does not see the writes and a crash of this
+// process loses them, which is why their callers answer only after Sync. A
+// transaction rolled back after its writes returned (a failed COMMIT, or a
+// write failing in a way that makes SQLite roll back everything, e.g. a full
+// disk) fails the next Sync with kUnavailable, and its revisions are never
+// handed out again. The file is marked with
 // an application id ("Enls") and a schema version (`PRAGMA user_version`);
 // opening a file of another application or of a newer schema fails without
 // touching it. Older schemas are migrated step by step inside one transaction.
@@ -55,6 +68,9 @@ struct SqliteOptions {
   // How long a call waits for another process holding the file's write lock
   // before failing with kUnavailable.
   absl::Duration busy_timeout = absl::Seconds(5);
+  // Longest a transaction holding deferred writes (see the file comment)
+  // stays open when no Sync asks for it to be committed. Must be positive.
+  absl::Duration deferred_commit_delay = absl::Milliseconds(10);
 };
 
 // A Backend stored in a SQLite database file. Thread-safe (see the file
@@ -93,6 +109,8 @@ class SqliteBackend final : public Backend {
   // committed).
   int64_t write_transactions() const;
   size_t in_flight_writes() const;
+  // Write transactions committed so far (deferred writes share one).
+  int64_t commits() const;
   // WAL flushes (fdatasync) done so far.
   int64_t syncs() const;
 
@@ -127,10 +145,10 @@ class SqliteBackend final : public Backend {
   // One queued write (Write's arguments and, once `done`, its result).
   struct PendingWrite;
 
-  // Most writes one transaction commits together.
+  // Most writes one batch runs together.
   static constexpr size_t kMaxBatch = 128;
 
-  SqliteBackend(std::string path, const Clock* clock, sqlite3* db,
+  SqliteBackend(std::string path, const Clock* clock, absl::Duration commit_delay, sqlite3* db,
                 std::unique_ptr<Statements> statements, int wal_fd);
 
   // The sync thread: flushes the WAL whenever Sync callbacks wait, then
@@ -139,9 +157,15 @@ class SqliteBackend final : public Backend {
   // Sync, waited for.
   absl::Status WaitDurable();
 
-  // Runs `batch` in one BEGIN IMMEDIATE transaction, each write in its own
-  // savepoint, and commits once; fills in every write's result.
+  // Runs `batch` in one BEGIN IMMEDIATE transaction (the open one, if
+  // deferred writes left one), each write in its own savepoint, and commits
+  // once, unless every write in it is deferred: then the transaction stays
+  // open (txn_open_) for the sync thread to commit. Fills in every write's
+  // result.
   void RunBatch(const std::vector<PendingWrite*>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Commits the open transaction, if any. On failure rolls it back and
+  // records the loss in lost_ (and returns it).
+  absl::Status CommitOpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs one write of a batch inside the open transaction; `revision` is
   // the revision before it and is advanced when it changes anything.
   absl::StatusOr<int64_t> RunOne(const PendingWrite& w, int64_t& revision)
@@ -157,9 +181,20 @@ class SqliteBackend final : public Backend {
 
   const std::string path_;
   const Clock* const clock_;
+  const absl::Duration commit_delay_;
   mutable absl::Mutex mu_;
   sqlite3* const db_ ABSL_GUARDED_BY(mu_);
   const std::unique_ptr<Statements> stmts_ ABSL_GUARDED_BY(mu_);
+  // A write transaction is open with deferred writes that returned but are
+  // not committed yet.
+  bool txn_open_ ABSL_GUARDED_BY(mu_) = false;
+  // Set when such a transaction was rolled back (a failed commit, or a
+  // failing write that made SQLite roll it back); the next Sync reports it.
+  absl::Status lost_ ABSL_GUARDED_BY(mu_);
+  // The highest revision this connection handed out: a rolled-back
+  // transaction's revisions are never handed out again.
+  int64_t last_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Group commit: writes waiting for a transaction, and whether a thread is
   // running one. Never held together with mu_.
@@ -175,6 +210,8 @@ class SqliteBackend final : public Backend {
   mutable absl::Mutex sync_mu_;
   std::vector<std::function<void(absl::Status)>> sync_waiting_ ABSL_GUARDED_BY(sync_mu_);
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
+  // A batch left the transaction open: commit it within commit_delay_.
+  bool uncommitted_ ABSL_GUARDED_BY(sync_mu_) = false;
   // The first failed flush; once set, every later Sync reports it.
   absl::Status sync_error_ ABSL_GUARDED_BY(sync_mu_);
   int64_t syncs_ ABSL_GUARDED_BY(sync_mu_) = 0;

@@ -97,10 +97,12 @@ class SqliteBackendTest : public ::testing::Test {
  protected:
   SqliteBackendTest() : dir_(MakeTestDir("sqlite")), path_(dir_ + "/enlist.db") {}
 
-  absl::StatusOr<std::unique_ptr<SqliteBackend>> Open() {
+  absl::StatusOr<std::unique_ptr<SqliteBackend>> Open(
+      absl::Duration deferred_commit_delay = absl::Milliseconds(10)) {
     SqliteOptions options;
     options.data_dir = dir_;
     options.clock = &clock_;
+    options.deferred_commit_delay = deferred_commit_delay;
     return SqliteBackend::Open(options);
   }
 
@@ -167,6 +169,12 @@ TEST_F(SqliteBackendTest, OpenRejections) {
     options.file_name = c.file_name;
     EXPECT_STATUS(SqliteBackend::Open(options).status(), c.code, c.substr);
   }
+  SqliteOptions options;
+  options.data_dir = dir_;
+  options.deferred_commit_delay = absl::ZeroDuration();
+  EXPECT_STATUS(SqliteBackend::Open(options).status(), absl::StatusCode::kInvalidArgument,
+                "deferred_commit_delay must be positive");
+  EXPECT_FALSE(Exists(path_));
 }
 
 // Files that are not Enlist databases are refused and left byte-for-byte as
@@ -484,6 +492,154 @@ std::pair<dev_t, ino_t> FileId(int fd) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return {0, 0};
   return {st.st_dev, st.st_ino};
+}
+
+// How many items under `prefix` another connection (another process)
+// sees: only committed ones.
+int64_t CommittedCount(const std::string& path, const std::string& prefix) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM kv WHERE substr(key, 1, ?1) = ?2", -1,
+                               &stmt, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_int(stmt, 1, static_cast<int>(prefix.size()));
+  sqlite3_bind_blob(stmt, 2, prefix.data(), static_cast<int>(prefix.size()), SQLITE_TRANSIENT);
+  int64_t n = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+absl::Status SyncNow(Backend& b) {
+  absl::Notification synced;
+  absl::Status result = absl::UnknownError("not called");
+  b.Sync([&](absl::Status s) {
+    result = std::move(s);
+    synced.Notify();
+  });
+  synced.WaitForNotification();
+  return result;
+}
+
+TEST_F(SqliteBackendTest, DeferredWritesShareOneTransactionThatSyncCommits) {
+  auto backend = Open(absl::Hours(1));  // only Sync commits
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  const int64_t commits = b.commits();
+  const int64_t revision = *b.CurrentRevision();
+  {
+    DeferredDurability defer;
+    for (int i = 0; i < 10; ++i) {
+      auto r = b.Put(ItemOf(absl::StrCat("/events/", i), "e"));
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(*r, revision + 1 + i);
+    }
+  }
+  // In the open transaction: this backend's readers see everything, another
+  // process nothing yet.
+  EXPECT_EQ(b.commits(), commits);
+  EXPECT_EQ(*b.CurrentRevision(), revision + 10);
+  EXPECT_EQ(*b.Count(KeyRange::Prefix("/events/")), 10);
+  auto page = b.Range(KeyRange::Prefix("/events/"), RangeOptions{4, false, false});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->items.size(), 4u);
+  EXPECT_TRUE(page->more);
+  EXPECT_EQ(page->revision, revision + 10);
+  EXPECT_EQ(b.Get("/events/9")->value, "e");
+  EXPECT_EQ(CommittedCount(path_, "/events/"), 0);
+
+  ASSERT_TRUE(SyncNow(b).ok());
+  EXPECT_EQ(b.commits(), commits + 1);  // one transaction for the ten
+  EXPECT_EQ(CommittedCount(path_, "/events/"), 10);
+  backend->reset();
+  auto reopened = Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(*(*reopened)->CurrentRevision(), revision + 10);
+  EXPECT_EQ(*(*reopened)->Count(KeyRange::Prefix("/events/")), 10);
+}
+
+TEST_F(SqliteBackendTest, ADeferredTransactionIsCommittedWithoutSyncAfterTheDelay) {
+  auto backend = Open(absl::Milliseconds(1));
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  const int64_t syncs = b.syncs();
+  {
+    DeferredDurability defer;
+    ASSERT_TRUE(b.Put(ItemOf("/events/1", "e")).ok());
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (CommittedCount(path_, "/events/") == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(CommittedCount(path_, "/events/"), 1);
+  EXPECT_EQ(b.syncs(), syncs);  // committed, not flushed: nobody asked
+}
+
+TEST_F(SqliteBackendTest, AWriteThatIsNotDeferredCommitsTheOpenTransaction) {
+  auto backend = Open(absl::Hours(1));
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  const int64_t commits = b.commits();
+  {
+    DeferredDurability defer;
+    ASSERT_TRUE(b.Put(ItemOf("/w/deferred", "d")).ok());
+  }
+  ASSERT_TRUE(b.Put(ItemOf("/w/durable", "n")).ok());
+  EXPECT_EQ(b.commits(), commits + 1);
+  EXPECT_EQ(CommittedCount(path_, "/w/"), 2);
+  // A failed deferred write alone leaves no transaction open.
+  {
+    DeferredDurability defer;
+    EXPECT_EQ(b.Create(ItemOf("/w/durable", "again")).status().code(),
+              absl::StatusCode::kAlreadyExists);
+  }
+  RawExec(path_, "BEGIN IMMEDIATE; COMMIT;");  // would time out behind an open one
+}
+
+TEST_F(SqliteBackendTest, ARolledBackTransactionFailsTheNextSyncAndItsRevisionsStayUnused) {
+  auto backend = Open(absl::Hours(1));
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  int64_t lost_revision = 0;
+  {
+    DeferredDurability defer;
+    auto r = b.Put(ItemOf("/events/lost", "e"));
+    ASSERT_TRUE(r.ok()) << r.status();
+    lost_revision = *r;
+  }
+  // The COMMIT's WAL writes go to a pipe and fail.
+  const std::pair<dev_t, ino_t> wal = FileId(path_ + "-wal");
+  ASSERT_NE(wal.second, 0u);
+  std::vector<std::pair<int, int>> saved;
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  std::vector<int> wal_fds;
+  for (int fd = 0; fd < 4096; ++fd) {
+    if (FileId(fd) == wal) wal_fds.push_back(fd);
+  }
+  for (int fd : wal_fds) {
+    saved.emplace_back(fd, ::dup(fd));
+    ASSERT_GE(::dup2(pipe_fds[1], fd), 0);
+  }
+  const absl::Status synced = SyncNow(b);
+  for (auto [fd, copy] : saved) {
+    ::dup2(copy, fd);
+    ::close(copy);
+  }
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  EXPECT_EQ(synced.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(synced.message()), ::testing::StartsWith("storage: sqlite: commit: "));
+  EXPECT_THAT(std::string(synced.message()),
+              HasSubstr("(writes that returned before it were rolled back)"));
+  // Gone, and its revision is not handed out again.
+  EXPECT_EQ(b.Get("/events/lost").status().code(), absl::StatusCode::kNotFound);
+  (void)b.Put(ItemOf("/events/next", "e"));  // the failed flush makes it not durable
+  auto next = b.Get("/events/next");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_GT(next->revision, lost_revision);
 }
 
 TEST_F(SqliteBackendTest, AFailedFlushFailsEveryLaterSyncAndWrite) {
