@@ -406,6 +406,9 @@ absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile
   if (!spki.has_value()) {
     return absl::InvalidArgumentError("ca: subject public key info: malformed");
   }
+  if (profile.not_after < profile.not_before) {
+    return absl::InvalidArgumentError("ca: validity ends before it begins");
+  }
   ENLIST_ASSIGN_OR_RETURN(std::string not_before, w::CertificateTime(profile.not_before));
   ENLIST_ASSIGN_OR_RETURN(std::string not_after, w::CertificateTime(profile.not_after));
   ENLIST_ASSIGN_OR_RETURN(auto algorithm, SignatureAlgorithm(issuer_key));

@@ -269,6 +269,8 @@ TEST_F(X509IssuerTest, RefusesUnusableProfilesWithPreciseErrors) {
          p.not_after = absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), absl::UTCTimeZone());
        },
        "der: time in year 10000 cannot be encoded (years 1-9999)"},
+      {[](CertProfile& p) { p.not_after = p.not_before - absl::Seconds(1); },
+       "ca: validity ends before it begins"},
   };
   for (const Case& c : cases) {
     CertProfile p = HostProfile(now_);
