@@ -589,7 +589,7 @@ TEST_P(BackendConformanceTest, DeferredWritesAreVisibleAtOnceAndSyncCallsBack) {
     DeferredDurability defer;
     EXPECT_TRUE(DeferredDurability::Active());
     ASSERT_TRUE(backend_->Put(MakeItem("/events/1", "E")).ok());
-    // Committed: every reader sees it before it is known durable.
+    // Visible to every reader of this backend before it is known durable.
     auto got = backend_->Get("/events/1");
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_EQ(got->value, "E");

@@ -257,7 +257,7 @@ SqliteBackend::~SqliteBackend() {
   absl::MutexLock l(&mu_);
   // The sync thread committed what was open when it stopped; this only
   // matters for a write that raced the destructor (which callers must not).
-  (void)CommitOpenLocked();
+  CommitOpenLocked();
   // Statements first: a connection with live statements does not close.
   *stmts_ = Statements();
   sqlite3_close_v2(db_);
@@ -310,13 +310,11 @@ void SqliteBackend::SyncLoop() {
     absl::Status committed;
     {
       absl::MutexLock l(&mu_);
-      committed = CommitOpenLocked();
-      if (!batch.empty() && !lost_.ok()) {
-        // An earlier commit that nobody waited for failed (or a failing
-        // write rolled the transaction back): report it to the next waiters.
-        if (committed.ok()) committed = lost_;
-        lost_ = absl::OkStatus();
-      }
+      CommitOpenLocked();
+      // Fail-stop, like a failed flush: once deferred writes that returned
+      // were rolled back, no later Sync can tell whether its caller's were
+      // among them.
+      committed = lost_;
     }
     if (stop) return;  // stopping, nobody waits
     if (batch.empty()) continue;
@@ -345,21 +343,35 @@ void SqliteBackend::SyncLoop() {
   }
 }
 
-absl::Status SqliteBackend::CommitOpenLocked() {
-  if (!txn_open_) return absl::OkStatus();
+void SqliteBackend::LoseOpenLocked(absl::string_view cause) {
+  txn_open_ = false;
+  if (!lost_.ok()) return;  // the first loss is the one reported
+  lost_ = absl::UnavailableError(absl::StrCat(
+      "storage: sqlite: deferred writes were rolled back (", absl::StripPrefix(cause, "storage: sqlite: "),
+      "); the database is not written reliably until the server restarts"));
+}
+
+bool SqliteBackend::TxnOpenLocked() {
+  if (txn_open_ && sqlite3_get_autocommit(db_) != 0) {
+    // SQLite ended the transaction itself (e.g. a read inside it failed
+    // with an I/O error): its writes are gone.
+    LoseOpenLocked("SQLite ended the open transaction after an error");
+  }
+  return txn_open_;
+}
+
+void SqliteBackend::CommitOpenLocked() {
+  if (!TxnOpenLocked()) return;
   txn_open_ = false;
   Query commit(db_, stmts_->commit.get(), "");
   absl::Status s = commit.Run();
   if (s.ok()) {
     ++commits_;
-    return s;
+    return;
   }
   Query rollback(db_, stmts_->rollback.get(), "");
   (void)rollback.Run();
-  lost_ = absl::UnavailableError(
-      absl::StrCat("storage: sqlite: commit: ", s.message(),
-                   " (writes that returned before it were rolled back)"));
-  return lost_;
+  LoseOpenLocked(absl::StrCat("commit: ", s.message()));
 }
 
 absl::Status SqliteBackend::WaitDurable() {
@@ -607,13 +619,12 @@ absl::Status WithContext(const std::string& context, const absl::Status& status)
 void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
   // Deferred writes of earlier batches wait uncommitted in the open
   // transaction; whatever undoes it undoes them too, and their Sync must say so.
-  const bool continuing = txn_open_;
+  const bool continuing = TxnOpenLocked();
   auto lose_open = [&](absl::string_view why) {
-    txn_open_ = false;
-    if (continuing && lost_.ok()) {
-      lost_ = absl::UnavailableError(
-          absl::StrCat("storage: sqlite: transaction rolled back: ", why,
-                       " (writes that returned before it were rolled back)"));
+    if (continuing) {
+      LoseOpenLocked(why);
+    } else {
+      txn_open_ = false;
     }
   };
   // Transaction-level failures are reported to every write with its own
@@ -652,10 +663,10 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
     if (sqlite3_get_autocommit(db_) != 0) {
       // SQLite rolled the whole transaction back (e.g. a full disk): the
       // writes before this one are gone and the rest never ran.
-      const std::string why = absl::StrCat(
-          "transaction rolled back by a failed write in the same batch: ",
-          w->result.ok() ? "unknown error" : w->result.status().message());
-      const absl::Status lost = absl::UnavailableError(why);
+      const std::string why =
+          w->result.ok() ? "unknown error" : std::string(w->result.status().message());
+      const absl::Status lost = absl::UnavailableError(
+          absl::StrCat("transaction rolled back by a failed write in the same batch: ", why));
       for (size_t j = 0; j < batch.size(); ++j) {
         if (j == i && !w->result.ok()) continue;
         batch[j]->result =
@@ -884,7 +895,8 @@ absl::StatusOr<RangeResult> SqliteBackend::Range(const KeyRange& range,
   // One read transaction, so the page and its revision are one snapshot:
   // the open write transaction when deferred writes left one (it holds the
   // write lock, and this connection reads its own writes).
-  const bool own_transaction = !txn_open_;
+  // (One SQLite ended after an error is noticed by the next write.)
+  const bool own_transaction = !txn_open_ || sqlite3_get_autocommit(db_) != 0;
   if (own_transaction) {
     Query begin(db_, stmts_->begin_read.get(), context);
     ENLIST_RETURN_IF_ERROR(begin.Run());
@@ -895,7 +907,8 @@ absl::StatusOr<RangeResult> SqliteBackend::Range(const KeyRange& range,
       Query q(db_, stmts_->get_revision.get(), context);
       ENLIST_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) return absl::DataLossError(absl::StrCat(context, "revision counter missing"));
-      out.revision = q.ColumnInt(0);
+      // Never behind a revision this connection handed out (see RunBatch).
+      out.revision = std::max(q.ColumnInt(0), last_revision_);
     }
     Query q(db_, options.descending ? stmts_->range_desc.get() : stmts_->range_asc.get(),
             context);
@@ -948,7 +961,7 @@ absl::StatusOr<int64_t> SqliteBackend::CurrentRevision() const {
   Query q(db_, stmts_->get_revision.get(), context);
   ENLIST_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return absl::DataLossError(absl::StrCat(context, "revision counter missing"));
-  return q.ColumnInt(0);
+  return std::max(q.ColumnInt(0), last_revision_);
 }
 
 absl::StatusOr<int64_t> SqliteBackend::PurgeExpired() {

@@ -20,8 +20,10 @@
 // process loses them, which is why their callers answer only after Sync. A
 // transaction rolled back after its writes returned (a failed COMMIT, or a
 // write failing in a way that makes SQLite roll back everything, e.g. a full
-// disk) fails the next Sync with kUnavailable, and its revisions are never
-// handed out again. The file is marked with
+// disk) fails every later Sync with kUnavailable until the process restarts
+// (as a failed flush does), and this process never hands out its revisions
+// again. Readers of this SqliteBackend may have seen such writes before
+// they were rolled back. The file is marked with
 // an application id ("Enls") and a schema version (`PRAGMA user_version`);
 // opening a file of another application or of a newer schema fails without
 // touching it. Older schemas are migrated step by step inside one transaction.
@@ -104,9 +106,9 @@ class SqliteBackend final : public Backend {
   const std::string& path() const { return path_; }
 
   // Group-commit figures, for tests and diagnostics (not exported as
-  // metrics): write transactions run (each one fsync when it commits), and
-  // writes called but not yet returned (queued or in the transaction being
-  // committed).
+  // metrics): write batches run (each in one transaction, possibly the open
+  // one of deferred writes), and writes called but not yet returned (queued
+  // or in the batch being run).
   int64_t write_transactions() const;
   size_t in_flight_writes() const;
   // Write transactions committed so far (deferred writes share one).
@@ -164,8 +166,14 @@ class SqliteBackend final : public Backend {
   // result.
   void RunBatch(const std::vector<PendingWrite*>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Commits the open transaction, if any. On failure rolls it back and
-  // records the loss in lost_ (and returns it).
-  absl::Status CommitOpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // records the loss (LoseOpenLocked).
+  void CommitOpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether a transaction holding deferred writes is open; notices (and
+  // records as a loss) one that SQLite ended on its own after an error.
+  bool TxnOpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The open transaction is gone with its deferred writes: clears
+  // txn_open_ and sets lost_ (the first cause is kept).
+  void LoseOpenLocked(absl::string_view cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs one write of a batch inside the open transaction; `revision` is
   // the revision before it and is advanced when it changes anything.
   absl::StatusOr<int64_t> RunOne(const PendingWrite& w, int64_t& revision)
@@ -188,8 +196,10 @@ class SqliteBackend final : public Backend {
   // A write transaction is open with deferred writes that returned but are
   // not committed yet.
   bool txn_open_ ABSL_GUARDED_BY(mu_) = false;
-  // Set when such a transaction was rolled back (a failed commit, or a
-  // failing write that made SQLite roll it back); the next Sync reports it.
+  // Set when such a transaction was rolled back (a failed commit, a failing
+  // write or read that made SQLite roll it back). Fail-stop, like a failed
+  // flush: every later Sync, and so every later write that is not deferred,
+  // reports it until the server restarts.
   absl::Status lost_ ABSL_GUARDED_BY(mu_);
   // The highest revision this connection handed out: a rolled-back
   // transaction's revisions are never handed out again.

@@ -499,6 +499,7 @@ std::pair<dev_t, ino_t> FileId(int fd) {
 int64_t CommittedCount(const std::string& path, const std::string& prefix) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 10000);
   sqlite3_stmt* stmt = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM kv WHERE substr(key, 1, ?1) = ?2", -1,
                                &stmt, nullptr),
@@ -570,7 +571,7 @@ TEST_F(SqliteBackendTest, ADeferredTransactionIsCommittedWithoutSyncAfterTheDela
     ASSERT_TRUE(b.Put(ItemOf("/events/1", "e")).ok());
   }
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (CommittedCount(path_, "/events/") == 0 && absl::Now() < deadline) {
+  while (CommittedCount(path_, "/events/") != 1 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(1));
   }
   EXPECT_EQ(CommittedCount(path_, "/events/"), 1);
@@ -581,14 +582,28 @@ TEST_F(SqliteBackendTest, AWriteThatIsNotDeferredCommitsTheOpenTransaction) {
   auto backend = Open(absl::Hours(1));
   ASSERT_TRUE(backend.ok()) << backend.status();
   SqliteBackend& b = **backend;
+  // Hold the sync thread, so only the write itself can commit.
+  absl::Notification in_sync, release;
+  b.Sync([&](absl::Status) {
+    in_sync.Notify();
+    release.WaitForNotification();
+  });
+  in_sync.WaitForNotification();
   const int64_t commits = b.commits();
   {
     DeferredDurability defer;
     ASSERT_TRUE(b.Put(ItemOf("/w/deferred", "d")).ok());
   }
-  ASSERT_TRUE(b.Put(ItemOf("/w/durable", "n")).ok());
-  EXPECT_EQ(b.commits(), commits + 1);
+  // It returns after the flush, which waits for the held sync thread.
+  std::thread durable([&] { EXPECT_TRUE(b.Put(ItemOf("/w/durable", "n")).ok()); });
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (CommittedCount(path_, "/w/") != 2 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
   EXPECT_EQ(CommittedCount(path_, "/w/"), 2);
+  EXPECT_EQ(b.commits(), commits + 1);
+  release.Notify();
+  durable.join();
   // A failed deferred write alone leaves no transaction open.
   {
     DeferredDurability defer;
@@ -598,7 +613,42 @@ TEST_F(SqliteBackendTest, AWriteThatIsNotDeferredCommitsTheOpenTransaction) {
   RawExec(path_, "BEGIN IMMEDIATE; COMMIT;");  // would time out behind an open one
 }
 
-TEST_F(SqliteBackendTest, ARolledBackTransactionFailsTheNextSyncAndItsRevisionsStayUnused) {
+// Points every descriptor open on `wal` at a pipe, where writes and
+// fdatasync fail; Restore() puts the originals back.
+class BrokenWal {
+ public:
+  explicit BrokenWal(const std::pair<dev_t, ino_t>& wal) {
+    EXPECT_EQ(::pipe(pipe_fds_), 0);
+    std::vector<int> wal_fds;  // found first: the copies are WAL descriptors too
+    for (int fd = 0; fd < 4096; ++fd) {
+      if (FileId(fd) == wal) wal_fds.push_back(fd);
+    }
+    for (int fd : wal_fds) {
+      saved_.emplace_back(fd, ::dup(fd));
+      EXPECT_GE(::dup2(pipe_fds_[1], fd), 0);
+    }
+  }
+  ~BrokenWal() { Restore(); }
+  size_t descriptors() const { return saved_.size(); }
+  void Restore() {
+    for (auto [fd, copy] : saved_) {
+      ::dup2(copy, fd);
+      ::close(copy);
+    }
+    saved_.clear();
+    if (pipe_fds_[0] >= 0) {
+      ::close(pipe_fds_[0]);
+      ::close(pipe_fds_[1]);
+      pipe_fds_[0] = pipe_fds_[1] = -1;
+    }
+  }
+
+ private:
+  int pipe_fds_[2] = {-1, -1};
+  std::vector<std::pair<int, int>> saved_;  // (fd, copy of the original)
+};
+
+TEST_F(SqliteBackendTest, ARolledBackTransactionFailsEveryLaterSyncAndItsRevisionsStayUnused) {
   auto backend = Open(absl::Hours(1));
   ASSERT_TRUE(backend.ok()) << backend.status();
   SqliteBackend& b = **backend;
@@ -609,37 +659,56 @@ TEST_F(SqliteBackendTest, ARolledBackTransactionFailsTheNextSyncAndItsRevisionsS
     ASSERT_TRUE(r.ok()) << r.status();
     lost_revision = *r;
   }
-  // The COMMIT's WAL writes go to a pipe and fail.
   const std::pair<dev_t, ino_t> wal = FileId(path_ + "-wal");
   ASSERT_NE(wal.second, 0u);
-  std::vector<std::pair<int, int>> saved;
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  std::vector<int> wal_fds;
-  for (int fd = 0; fd < 4096; ++fd) {
-    if (FileId(fd) == wal) wal_fds.push_back(fd);
-  }
-  for (int fd : wal_fds) {
-    saved.emplace_back(fd, ::dup(fd));
-    ASSERT_GE(::dup2(pipe_fds[1], fd), 0);
-  }
+  BrokenWal broken(wal);  // the COMMIT's WAL writes fail
+  ASSERT_GE(broken.descriptors(), 1u);
   const absl::Status synced = SyncNow(b);
-  for (auto [fd, copy] : saved) {
-    ::dup2(copy, fd);
-    ::close(copy);
-  }
-  ::close(pipe_fds[0]);
-  ::close(pipe_fds[1]);
+  broken.Restore();
   EXPECT_EQ(synced.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(synced.message()), ::testing::StartsWith("storage: sqlite: commit: "));
   EXPECT_THAT(std::string(synced.message()),
-              HasSubstr("(writes that returned before it were rolled back)"));
-  // Gone, and its revision is not handed out again.
+              ::testing::StartsWith("storage: sqlite: deferred writes were rolled back (commit: "));
+  EXPECT_THAT(std::string(synced.message()),
+              HasSubstr("); the database is not written reliably until the server restarts"));
+  // Gone; its revision is not handed out again, nor reported as current.
   EXPECT_EQ(b.Get("/events/lost").status().code(), absl::StatusCode::kNotFound);
-  (void)b.Put(ItemOf("/events/next", "e"));  // the failed flush makes it not durable
-  auto next = b.Get("/events/next");
-  ASSERT_TRUE(next.ok()) << next.status();
-  EXPECT_GT(next->revision, lost_revision);
+  EXPECT_GE(*b.CurrentRevision(), lost_revision);
+  // Every later Sync fails too (another caller's Sync cannot use the loss
+  // up), and so does every write that waits for one.
+  EXPECT_EQ(SyncNow(b).message(), synced.message());
+  auto next = b.Put(ItemOf("/events/next", "e"));
+  EXPECT_EQ(next.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(next.status().message()),
+              ::testing::StartsWith("storage: sqlite: put /events/next: written but not known to "
+                                    "be durable: deferred writes were rolled back"));
+  auto got = b.Get("/events/next");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_GT(got->revision, lost_revision);
+}
+
+TEST_F(SqliteBackendTest, ACommitNobodyWaitedForThatFailsIsReportedToTheNextSync) {
+  auto backend = Open(absl::Milliseconds(1));
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  ASSERT_TRUE(b.Put(ItemOf("/k", "v")).ok());  // the WAL exists
+  const std::pair<dev_t, ino_t> wal = FileId(path_ + "-wal");
+  ASSERT_NE(wal.second, 0u);
+  {
+    BrokenWal broken(wal);
+    {
+      DeferredDurability defer;
+      ASSERT_TRUE(b.Put(ItemOf("/events/1", "e")).ok());
+    }
+    // The sync thread's timed commit fails and rolls the write back (reads
+    // fail too while the WAL is broken).
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (b.Get("/events/1").ok() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(b.Get("/events/1").status().code(), absl::StatusCode::kNotFound);
+  const absl::Status synced = SyncNow(b);
+  EXPECT_EQ(synced.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(synced.message()),
+              ::testing::StartsWith("storage: sqlite: deferred writes were rolled back (commit: "));
 }
 
 TEST_F(SqliteBackendTest, AFailedFlushFailsEveryLaterSyncAndWrite) {
