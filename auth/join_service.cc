@@ -10,7 +10,6 @@
 #include "absl/time/clock.h"
 #include "auth/storage/backend.h"
 #include "core/rpc/status.h"
-#include "grpcpp/alarm.h"
 
 namespace enlist::auth {
 
@@ -26,9 +25,9 @@ std::string PeerAddress(const std::string& peer) {
 
 // One Join stream. Flow is strictly sequential (read, process on the pool,
 // write replies one by one, read again), so at most one read and one write
-// are ever in flight. The deadline alarm is the only concurrent actor; `mu_`
+// are ever in flight. The deadline is the only concurrent actor; `mu_`
 // orders it against the rest. The reactor deletes itself when OnDone, the
-// alarm callback and any Process on the pool have all run.
+// deadline (fired or cancelled) and any Process on the pool are all done.
 class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinResponse> {
  public:
   // `refuse`: not OK when admission control turned the stream away.
@@ -39,14 +38,15 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
       // Counted, not audited: a flood must not fill the event store.
       session_.Discard();
       service->refused_.fetch_add(1);
-      refs_ = 1;  // no alarm
+      refs_ = 1;  // no deadline
       absl::MutexLock l(&mu_);
       FinishLocked(refuse);
       return;
     }
-    // The alarm runs on gRPC's threads; it only takes the lock.
+    // The deadline fires on the service's timer thread; it only takes the
+    // lock (and, when it ends the session, records the attempt).
     absl::Duration left = session_.deadline() - service->deps_.clock->Now();
-    alarm_.Set(absl::ToChronoTime(absl::Now() + left), [this](bool fired) { OnAlarm(fired); });
+    deadline_ = service->deadlines_.Add(absl::Now() + left, [this] { OnDeadline(); });
     StartRead(&request_);
   }
 
@@ -82,7 +82,9 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
 
   void OnDone() override {
     service_->active_.fetch_sub(1);
-    alarm_.Cancel();
+    // Cancelled before it fired: its reference is ours to drop. Otherwise
+    // OnDeadline has run or is running and drops it.
+    if (service_->deadlines_.Cancel(deadline_)) Unref();
     Unref();
   }
 
@@ -175,8 +177,8 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
     }
   }
 
-  void OnAlarm(bool fired) {
-    if (fired) {
+  void OnDeadline() {
+    {
       absl::MutexLock l(&mu_);
       if (!finished_) {
         if (processing_) {
@@ -203,8 +205,8 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
 
   JoinService* service_;
   join::ServerJoinSession session_;
-  grpc::Alarm alarm_;
-  std::atomic<int> refs_{2};  // OnDone + alarm callback (+ a Process running)
+  DeadlineTimer::Id deadline_ = 0;  // 0: none (a refused stream)
+  std::atomic<int> refs_{2};  // OnDone + the deadline (+ a Process running)
   absl::Mutex mu_;
   JoinRequest request_;
   std::deque<JoinResponse> outbox_ ABSL_GUARDED_BY(mu_);

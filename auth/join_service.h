@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/join/server_session.h"
+#include "core/util/deadline_timer.h"
 #include "core/util/rate_limiter.h"
 #include "core/util/thread_pool.h"
 #include "proto/join/v1/join.grpc.pb.h"
@@ -57,6 +58,9 @@ class JoinService final : public enlist::join::v1::JoinService::CallbackService 
   std::atomic<int> active_{0};
   std::atomic<int64_t> refused_{0};
   std::unique_ptr<KeyedRateLimiter> limiter_;  // null: no per-peer limit
+  // Every stream's deadline: one thread for all of them instead of a gRPC
+  // alarm each (whose cancellation is a hand-off to gRPC's executor).
+  DeadlineTimer deadlines_;
 };
 
 // Strips gRPC's "ipv4:" / "ipv6:" prefix from a peer string.
