@@ -719,40 +719,15 @@ TEST_F(SqliteBackendTest, AFailedFlushFailsEveryLaterSyncAndWrite) {
   // pointed at a pipe, where fdatasync fails (EINVAL); the originals are kept.
   const std::pair<dev_t, ino_t> wal = FileId(path_ + "-wal");
   ASSERT_NE(wal.second, 0u);
-  std::vector<std::pair<int, int>> saved;  // (fd, copy of the original)
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  std::vector<int> wal_fds;  // found first: the copies are WAL descriptors too
-  for (int fd = 0; fd < 4096; ++fd) {
-    if (FileId(fd) == wal) wal_fds.push_back(fd);
-  }
-  for (int fd : wal_fds) {
-    saved.emplace_back(fd, ::dup(fd));
-    ASSERT_GE(::dup2(pipe_fds[1], fd), 0);
-  }
-  ASSERT_GE(saved.size(), 2u) << "the sync thread keeps its own descriptor on the WAL";
-  auto sync_now = [&] {
-    absl::Notification synced;
-    absl::Status result;
-    b.Sync([&](absl::Status s) {
-      result = std::move(s);
-      synced.Notify();
-    });
-    synced.WaitForNotification();
-    return result;
-  };
-  const absl::Status failed = sync_now();
+  BrokenWal broken(wal);
+  ASSERT_GE(broken.descriptors(), 2u) << "the sync thread keeps its own descriptor on the WAL";
+  const absl::Status failed = SyncNow(b);
   // The disk is fine again, but nothing written before can be vouched for.
-  for (auto [fd, copy] : saved) {
-    ::dup2(copy, fd);
-    ::close(copy);
-  }
-  ::close(pipe_fds[0]);
-  ::close(pipe_fds[1]);
+  broken.Restore();
   EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(failed.message(), ::testing::HasSubstr("storage: sqlite: sync "));
   EXPECT_THAT(failed.message(), ::testing::HasSubstr("enlist.db-wal: "));
-  const absl::Status later = sync_now();
+  const absl::Status later = SyncNow(b);
   EXPECT_EQ(later.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(later.message(), failed.message());
   auto written = b.Put(ItemOf("/k", "v"));
