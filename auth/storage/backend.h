@@ -197,7 +197,9 @@ class Backend {
 
   // Calls `done` once every write that returned before this call is
   // durable: OK, or kUnavailable when the storage could not make it so (the
-  // writes stay visible but may not survive a crash of the machine). `done`
+  // writes stay visible but may not survive a crash of the machine, or, for
+  // deferred writes, were lost: a backend reports that at least to the next
+  // Sync of each thread that made them). `done`
   // may run on this thread before Sync returns or later on a thread of the
   // backend's. It must not wait for a flush of this backend (a write outside
   // a DeferredDurability scope, a blocking wait on another Sync) nor destroy

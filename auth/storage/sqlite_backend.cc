@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,40 @@ namespace enlist::storage {
 namespace {
 
 constexpr absl::string_view kName = "sqlite";
+
+// Distinguishes SqliteBackend objects for the thread-local bookkeeping
+// below (never reused, unlike addresses).
+std::atomic<uint64_t> next_instance{1};
+
+// Per thread and backend: the transaction of the oldest deferred write this
+// thread made since its last Sync on that backend. A Sync reports the loss
+// of any transaction from there up to the one open when it was called.
+struct Unsynced {
+  uint64_t instance;
+  int64_t first_txn;
+};
+thread_local std::vector<Unsynced> unsynced;
+
+void NoteDeferredWrite(uint64_t instance, int64_t txn) {
+  for (const Unsynced& u : unsynced) {
+    if (u.instance == instance) return;  // the oldest is kept
+  }
+  if (unsynced.size() >= 8) unsynced.erase(unsynced.begin());  // long-gone backends
+  unsynced.push_back({instance, txn});
+}
+
+// The oldest unsynced transaction of this thread's deferred writes on
+// `instance`, forgotten as it is returned; 0 if none.
+int64_t TakeUnsynced(uint64_t instance) {
+  for (auto it = unsynced.begin(); it != unsynced.end(); ++it) {
+    if (it->instance == instance) {
+      const int64_t first = it->first_txn;
+      unsynced.erase(it);
+      return first;
+    }
+  }
+  return 0;
+}
 
 // Every key is shorter than this, so it stands for "no upper bound" and one
 // prepared statement serves bounded and unbounded ranges.
@@ -242,6 +277,7 @@ SqliteBackend::SqliteBackend(std::string path, const Clock* clock, absl::Duratio
     : path_(std::move(path)),
       clock_(clock),
       commit_delay_(commit_delay),
+      instance_(next_instance.fetch_add(1)),
       db_(db),
       stmts_(std::move(statements)),
       wal_fd_(wal_fd),
@@ -264,10 +300,12 @@ SqliteBackend::~SqliteBackend() {
 }
 
 void SqliteBackend::Sync(std::function<void(absl::Status)> done) {
+  const int64_t first = TakeUnsynced(instance_);
+  const int64_t last = txn_seq_.load();
   {
     absl::MutexLock l(&sync_mu_);
     if (!stopping_) {
-      sync_waiting_.push_back(std::move(done));
+      sync_waiting_.push_back(SyncWaiter{std::move(done), first, last});
       return;
     }
   }
@@ -281,7 +319,7 @@ int64_t SqliteBackend::syncs() const {
 
 void SqliteBackend::SyncLoop() {
   while (true) {
-    std::vector<std::function<void(absl::Status)>> batch;
+    std::vector<SyncWaiter> batch;
     bool stop = false;
     {
       absl::MutexLock l(&sync_mu_);
@@ -307,14 +345,13 @@ void SqliteBackend::SyncLoop() {
     // Every deferred write these callers saw return is in the open
     // transaction or committed already: commit, then one flush that starts
     // now covers them all.
-    absl::Status committed;
+    std::vector<absl::Status> lost(batch.size());
     {
       absl::MutexLock l(&mu_);
       CommitOpenLocked();
-      // Fail-stop, like a failed flush: once deferred writes that returned
-      // were rolled back, no later Sync can tell whether its caller's were
-      // among them.
-      committed = lost_;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        lost[i] = LossBetweenLocked(batch[i].first_txn, batch[i].last_txn);
+      }
     }
     if (stop) return;  // stopping, nobody waits
     if (batch.empty()) continue;
@@ -337,18 +374,26 @@ void SqliteBackend::SyncLoop() {
       }
       synced = sync_error_;
     }
-    // A failed commit says more than the flush failure it may cause.
-    const absl::Status& result = committed.ok() ? synced : committed;
-    for (auto& done : batch) done(result);
+    // A lost transaction says more than the flush failure it may cause.
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(lost[i].ok() ? synced : lost[i]);
   }
 }
 
 void SqliteBackend::LoseOpenLocked(absl::string_view cause) {
   txn_open_ = false;
-  if (!lost_.ok()) return;  // the first loss is the one reported
-  lost_ = absl::UnavailableError(absl::StrCat(
-      "storage: sqlite: deferred writes were rolled back (", absl::StripPrefix(cause, "storage: sqlite: "),
-      "); the database is not written reliably until the server restarts"));
+  lost_.emplace(txn_seq_.load(),
+                absl::UnavailableError(absl::StrCat("storage: sqlite: deferred writes were rolled back (",
+                                                    absl::StripPrefix(cause, "storage: sqlite: "),
+                                                    ")")));
+  // Losses are rare; the newest are all a waiting Sync can ask about.
+  while (lost_.size() > kMaxLostKept) lost_.erase(lost_.begin());
+}
+
+absl::Status SqliteBackend::LossBetweenLocked(int64_t first, int64_t last) const {
+  if (first == 0) return absl::OkStatus();  // no deferred writes of this caller
+  auto it = lost_.lower_bound(first);
+  if (it == lost_.end() || it->first > last) return absl::OkStatus();
+  return it->second;
 }
 
 bool SqliteBackend::TxnOpenLocked() {
@@ -537,6 +582,8 @@ struct SqliteBackend::PendingWrite {
   absl::Time now;
   // Called in a DeferredDurability scope: the transaction may stay open.
   bool deferred;
+  // The transaction it ran in (SqliteBackend::txn_seq_).
+  int64_t txn = 0;
   absl::StatusOr<int64_t> result = absl::UnknownError("not run");
   bool done = false;
 };
@@ -581,6 +628,7 @@ absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_
       in_flight_ -= batch.size();
     }
   }
+  if (w.result.ok() && deferred) NoteDeferredWrite(instance_, w.txn);
   if (w.result.ok() && !deferred) {
     absl::Status durable = WaitDurable();
     if (!durable.ok()) {
@@ -634,11 +682,13 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
       w->result = WithContext(internal::Context(kName, w->op, w->key), s);
     }
   };
-  if (!txn_open_) {
+  if (!continuing) {
     Query begin(db_, stmts_->begin_immediate.get(), "");
     absl::Status s = begin.Run();
     if (!s.ok()) return fail_all(s);
+    txn_seq_.fetch_add(1);
   }
+  for (PendingWrite* w : batch) w->txn = txn_seq_.load();
   int64_t revision = 0;
   {
     Query q(db_, stmts_->get_revision.get(), "");

@@ -20,10 +20,13 @@
 // process loses them, which is why their callers answer only after Sync. A
 // transaction rolled back after its writes returned (a failed COMMIT, or a
 // write failing in a way that makes SQLite roll back everything, e.g. a full
-// disk) fails every later Sync with kUnavailable until the process restarts
-// (as a failed flush does), and this process never hands out its revisions
-// again. Readers of this SqliteBackend may have seen such writes before
-// they were rolled back. The file is marked with
+// disk) fails, with kUnavailable, the next Sync of every thread whose
+// deferred writes were in it (a Sync covers the calling thread's deferred
+// writes since its previous Sync, and any transaction between them and the
+// call); later transactions are unaffected, so a full disk that gets space
+// again recovers. This process never hands out the lost revisions again.
+// Readers of this SqliteBackend may have seen such writes before they were
+// rolled back. The file is marked with
 // an application id ("Enls") and a schema version (`PRAGMA user_version`);
 // opening a file of another application or of a newer schema fails without
 // touching it. Older schemas are migrated step by step inside one transaction.
@@ -43,7 +46,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -133,6 +138,8 @@ class SqliteBackend final : public Backend {
   // `done` runs on the sync thread after the next fdatasync of the WAL.
   // Once one flush has failed, every later one reports that failure
   // (kUnavailable): the process must be restarted to write durably again.
+  // kUnavailable too when a transaction holding deferred writes of this
+  // thread (since its previous Sync) was rolled back (see the file comment).
   // kFailedPrecondition, called at once, while the backend is being closed.
   void Sync(std::function<void(absl::Status)> done) override;
 
@@ -172,8 +179,12 @@ class SqliteBackend final : public Backend {
   // records as a loss) one that SQLite ended on its own after an error.
   bool TxnOpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The open transaction is gone with its deferred writes: clears
-  // txn_open_ and sets lost_ (the first cause is kept).
+  // txn_open_ and records the loss in lost_.
   void LoseOpenLocked(absl::string_view cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The first loss of a transaction in [first, last]; OK if none or if
+  // `first` is 0.
+  absl::Status LossBetweenLocked(int64_t first, int64_t last) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs one write of a batch inside the open transaction; `revision` is
   // the revision before it and is advanced when it changes anything.
   absl::StatusOr<int64_t> RunOne(const PendingWrite& w, int64_t& revision)
@@ -190,17 +201,21 @@ class SqliteBackend final : public Backend {
   const std::string path_;
   const Clock* const clock_;
   const absl::Duration commit_delay_;
+  const uint64_t instance_;
+  // Numbers write transactions (one more at each BEGIN): the open one's, or
+  // the last one's. Written under mu_, read by Sync without it.
+  std::atomic<int64_t> txn_seq_{0};
   mutable absl::Mutex mu_;
   sqlite3* const db_ ABSL_GUARDED_BY(mu_);
   const std::unique_ptr<Statements> stmts_ ABSL_GUARDED_BY(mu_);
   // A write transaction is open with deferred writes that returned but are
   // not committed yet.
   bool txn_open_ ABSL_GUARDED_BY(mu_) = false;
-  // Set when such a transaction was rolled back (a failed commit, a failing
-  // write or read that made SQLite roll it back). Fail-stop, like a failed
-  // flush: every later Sync, and so every later write that is not deferred,
-  // reports it until the server restarts.
-  absl::Status lost_ ABSL_GUARDED_BY(mu_);
+  // Transactions holding deferred writes that were rolled back after those
+  // returned (a failed commit, a failing write or read that made SQLite roll
+  // back), by txn_seq_, with why; the newest kMaxLostKept.
+  std::map<int64_t, absl::Status> lost_ ABSL_GUARDED_BY(mu_);
+  static constexpr size_t kMaxLostKept = 64;
   // The highest revision this connection handed out: a rolled-back
   // transaction's revisions are never handed out again.
   int64_t last_revision_ ABSL_GUARDED_BY(mu_) = 0;
@@ -218,7 +233,15 @@ class SqliteBackend final : public Backend {
   // waiting for its next flush. Never held together with mu_ or queue_mu_.
   const int wal_fd_;
   mutable absl::Mutex sync_mu_;
-  std::vector<std::function<void(absl::Status)>> sync_waiting_ ABSL_GUARDED_BY(sync_mu_);
+  // A Sync callback and the transactions whose loss it reports: from the
+  // oldest one holding its thread's deferred writes since that thread's
+  // previous Sync (0: none) to the one open (or last) when it was called.
+  struct SyncWaiter {
+    std::function<void(absl::Status)> done;
+    int64_t first_txn;
+    int64_t last_txn;
+  };
+  std::vector<SyncWaiter> sync_waiting_ ABSL_GUARDED_BY(sync_mu_);
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
   // A batch left the transaction open: commit it within commit_delay_.
   bool uncommitted_ ABSL_GUARDED_BY(sync_mu_) = false;
