@@ -99,7 +99,9 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
     }
     if (sync && session_.finished()) {
       // The session recorded the outcome: the agent hears it once that is
-      // durable. The callback inherits Process's reference.
+      // durable. Called on the thread that wrote, which is how a backend
+      // tells this join that its deferred writes were lost. The callback
+      // inherits Process's reference.
       sync([this, reply = std::move(reply)](absl::Status durable) mutable {
         if (!durable.ok()) {
           service_->deps_.logger->Error("Failed to make a join's records durable",

@@ -197,9 +197,10 @@ class Backend {
 
   // Calls `done` once every write that returned before this call is
   // durable: OK, or kUnavailable when the storage could not make it so (the
-  // writes stay visible but may not survive a crash of the machine, or, for
-  // deferred writes, were lost: a backend reports that at least to the next
-  // Sync of each thread that made them). `done`
+  // writes stay visible but may not survive a crash of the machine). Deferred
+  // writes that were lost instead are reported at least to the next Sync of
+  // each thread that made them, so call Sync on the thread that wrote (a
+  // Sync may report a loss without its caller's writes being in it). `done`
   // may run on this thread before Sync returns or later on a thread of the
   // backend's. It must not wait for a flush of this backend (a write outside
   // a DeferredDurability scope, a blocking wait on another Sync) nor destroy

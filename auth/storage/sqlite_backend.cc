@@ -24,39 +24,6 @@ namespace {
 
 constexpr absl::string_view kName = "sqlite";
 
-// Distinguishes SqliteBackend objects for the thread-local bookkeeping
-// below (never reused, unlike addresses).
-std::atomic<uint64_t> next_instance{1};
-
-// Per thread and backend: the transaction of the oldest deferred write this
-// thread made since its last Sync on that backend. A Sync reports the loss
-// of any transaction from there up to the one open when it was called.
-struct Unsynced {
-  uint64_t instance;
-  int64_t first_txn;
-};
-thread_local std::vector<Unsynced> unsynced;
-
-void NoteDeferredWrite(uint64_t instance, int64_t txn) {
-  for (const Unsynced& u : unsynced) {
-    if (u.instance == instance) return;  // the oldest is kept
-  }
-  if (unsynced.size() >= 8) unsynced.erase(unsynced.begin());  // long-gone backends
-  unsynced.push_back({instance, txn});
-}
-
-// The oldest unsynced transaction of this thread's deferred writes on
-// `instance`, forgotten as it is returned; 0 if none.
-int64_t TakeUnsynced(uint64_t instance) {
-  for (auto it = unsynced.begin(); it != unsynced.end(); ++it) {
-    if (it->instance == instance) {
-      const int64_t first = it->first_txn;
-      unsynced.erase(it);
-      return first;
-    }
-  }
-  return 0;
-}
 
 // Every key is shorter than this, so it stands for "no upper bound" and one
 // prepared statement serves bounded and unbounded ranges.
@@ -277,7 +244,6 @@ SqliteBackend::SqliteBackend(std::string path, const Clock* clock, absl::Duratio
     : path_(std::move(path)),
       clock_(clock),
       commit_delay_(commit_delay),
-      instance_(next_instance.fetch_add(1)),
       db_(db),
       stmts_(std::move(statements)),
       wal_fd_(wal_fd),
@@ -300,11 +266,22 @@ SqliteBackend::~SqliteBackend() {
 }
 
 void SqliteBackend::Sync(std::function<void(absl::Status)> done) {
-  const int64_t first = TakeUnsynced(instance_);
+  Enqueue(std::move(done), /*report_losses=*/true);
+}
+
+void SqliteBackend::Enqueue(std::function<void(absl::Status)> done, bool report_losses) {
   const int64_t last = txn_seq_.load();
   {
     absl::MutexLock l(&sync_mu_);
     if (!stopping_) {
+      int64_t first = 0;
+      if (report_losses) {
+        auto it = unsynced_.find(std::this_thread::get_id());
+        if (it != unsynced_.end()) {
+          first = it->second;
+          unsynced_.erase(it);
+        }
+      }
       sync_waiting_.push_back(SyncWaiter{std::move(done), first, last});
       return;
     }
@@ -385,12 +362,18 @@ void SqliteBackend::LoseOpenLocked(absl::string_view cause) {
                 absl::UnavailableError(absl::StrCat("storage: sqlite: deferred writes were rolled back (",
                                                     absl::StripPrefix(cause, "storage: sqlite: "),
                                                     ")")));
-  // Losses are rare; the newest are all a waiting Sync can ask about.
-  while (lost_.size() > kMaxLostKept) lost_.erase(lost_.begin());
+  // Losses are rare; the newest are kept, and a Sync that could have asked
+  // about a forgotten one is failed (LossBetweenLocked).
+  while (lost_.size() > kMaxLostKept) {
+    forgotten_through_ = lost_.begin()->first;
+    forgotten_ = lost_.begin()->second;
+    lost_.erase(lost_.begin());
+  }
 }
 
 absl::Status SqliteBackend::LossBetweenLocked(int64_t first, int64_t last) const {
   if (first == 0) return absl::OkStatus();  // no deferred writes of this caller
+  if (first <= forgotten_through_) return forgotten_;
   auto it = lost_.lower_bound(first);
   if (it == lost_.end() || it->first > last) return absl::OkStatus();
   return it->second;
@@ -422,10 +405,14 @@ void SqliteBackend::CommitOpenLocked() {
 absl::Status SqliteBackend::WaitDurable() {
   absl::Notification synced;
   absl::Status result;
-  Sync([&](absl::Status s) {
-    result = std::move(s);
-    synced.Notify();
-  });
+  // A write that is not deferred committed itself (or got the error): the
+  // losses of this thread's earlier deferred writes are for its Sync.
+  Enqueue(
+      [&](absl::Status s) {
+        result = std::move(s);
+        synced.Notify();
+      },
+      /*report_losses=*/false);
   synced.WaitForNotification();
   return result;
 }
@@ -628,7 +615,12 @@ absl::StatusOr<int64_t> SqliteBackend::Write(absl::string_view op, absl::string_
       in_flight_ -= batch.size();
     }
   }
-  if (w.result.ok() && deferred) NoteDeferredWrite(instance_, w.txn);
+  if (w.result.ok() && deferred) {
+    // The oldest transaction holding this thread's deferred writes since
+    // its last Sync.
+    absl::MutexLock l(&sync_mu_);
+    unsynced_.emplace(std::this_thread::get_id(), w.txn);
+  }
   if (w.result.ok() && !deferred) {
     absl::Status durable = WaitDurable();
     if (!durable.ok()) {

@@ -23,8 +23,9 @@
 // disk) fails, with kUnavailable, the next Sync of every thread whose
 // deferred writes were in it (a Sync covers the calling thread's deferred
 // writes since its previous Sync, and any transaction between them and the
-// call); later transactions are unaffected, so a full disk that gets space
-// again recovers. This process never hands out the lost revisions again.
+// call, so it may also fail for another thread's loss; callers must call
+// Sync on the thread that wrote); later transactions are unaffected, so a
+// full disk that gets space again recovers. This process never hands out the lost revisions again.
 // Readers of this SqliteBackend may have seen such writes before they were
 // rolled back. The file is marked with
 // an application id ("Enls") and a schema version (`PRAGMA user_version`);
@@ -44,14 +45,15 @@
 #ifndef ENLIST_AUTH_STORAGE_SQLITE_BACKEND_H_
 #define ENLIST_AUTH_STORAGE_SQLITE_BACKEND_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
-#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -163,7 +165,12 @@ class SqliteBackend final : public Backend {
   // The sync thread: flushes the WAL whenever Sync callbacks wait, then
   // runs them; drains them and exits once stopping_.
   void SyncLoop();
-  // Sync, waited for.
+  // Queues `done` for the next flush; with `report_losses`, it also fails
+  // when a transaction holding this thread's deferred writes since its last
+  // Sync was lost.
+  void Enqueue(std::function<void(absl::Status)> done, bool report_losses);
+  // The flush of a write that is not deferred, waited for (losses of this
+  // thread's deferred writes are left for its Sync).
   absl::Status WaitDurable();
 
   // Runs `batch` in one BEGIN IMMEDIATE transaction (the open one, if
@@ -193,15 +200,16 @@ class SqliteBackend final : public Backend {
   // Runs `body` in a BEGIN IMMEDIATE transaction (possibly shared with
   // concurrent writes, see the file comment) after purging expired items;
   // returns the new revision when anything changed (the current one
-  // otherwise) once committed, and undoes the body's changes on error. `op` and `key` give the message context. `purged`, if not
-  // null, receives how many expired items the transaction removed.
+  // otherwise) once committed and flushed, or, for a deferred write, once
+  // in the open transaction; undoes the body's changes on error. `op` and
+  // `key` give the message context. `purged`, if not null, receives how many
+  // expired items the transaction removed.
   absl::StatusOr<int64_t> Write(absl::string_view op, absl::string_view key,
                                 const WriteBody& body, int64_t* purged = nullptr);
 
   const std::string path_;
   const Clock* const clock_;
   const absl::Duration commit_delay_;
-  const uint64_t instance_;
   // Numbers write transactions (one more at each BEGIN): the open one's, or
   // the last one's. Written under mu_, read by Sync without it.
   std::atomic<int64_t> txn_seq_{0};
@@ -216,6 +224,9 @@ class SqliteBackend final : public Backend {
   // back), by txn_seq_, with why; the newest kMaxLostKept.
   std::map<int64_t, absl::Status> lost_ ABSL_GUARDED_BY(mu_);
   static constexpr size_t kMaxLostKept = 64;
+  // The newest loss pruned from lost_ (0: none), and its status.
+  int64_t forgotten_through_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status forgotten_ ABSL_GUARDED_BY(mu_);
   // The highest revision this connection handed out: a rolled-back
   // transaction's revisions are never handed out again.
   int64_t last_revision_ ABSL_GUARDED_BY(mu_) = 0;
@@ -242,6 +253,9 @@ class SqliteBackend final : public Backend {
     int64_t last_txn;
   };
   std::vector<SyncWaiter> sync_waiting_ ABSL_GUARDED_BY(sync_mu_);
+  // Per thread with deferred writes since its last Sync: the transaction of
+  // the oldest of them.
+  std::unordered_map<std::thread::id, int64_t> unsynced_ ABSL_GUARDED_BY(sync_mu_);
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
   // A batch left the transaction open: commit it within commit_delay_.
   bool uncommitted_ ABSL_GUARDED_BY(sync_mu_) = false;
