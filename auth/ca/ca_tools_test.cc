@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "auth/ca/ssh_cert.h"
 #include "auth/ca/x509_issuer.h"
+#include "core/der/der_writer.h"
 #include "core/util/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -217,11 +218,9 @@ TEST(HostKeyTest, AcceptsSupportedKeysAndRefusesOffCurvePoints) {
             "ca: host TLS public key: not a DER SubjectPublicKeyInfo");
 }
 
-// A SubjectPublicKeyInfo from an AlgorithmIdentifier (DER) and key bits
-// (short lengths only).
+// A SubjectPublicKeyInfo from an AlgorithmIdentifier (DER) and key bits.
 std::string Spki(const std::string& algorithm, const std::string& key) {
-  const std::string bits = std::string(1, '\x03') + static_cast<char>(key.size() + 1) + '\0' + key;
-  return std::string(1, '\x30') + static_cast<char>(algorithm.size() + bits.size()) + algorithm + bits;
+  return der::write::Seq({algorithm, der::write::BitString(key)});
 }
 
 TEST(HostKeyTest, PointEncodingsAndParameters) {
@@ -263,28 +262,11 @@ TEST(HostKeyTest, PointEncodingsAndParameters) {
   EXPECT_EQ(CheckHostPublicKey(rsa_der).message(), not_a_key);
 }
 
-// One DER TLV (any length).
-std::string Tlv(char tag, const std::string& content) {
-  std::string out(1, tag);
-  const size_t n = content.size();
-  if (n < 0x80) {
-    out += static_cast<char>(n);
-  } else if (n < 0x100) {
-    out += "\x81";
-    out += static_cast<char>(n);
-  } else {
-    out += "\x82";
-    out += static_cast<char>(n >> 8);
-    out += static_cast<char>(n & 0xff);
-  }
-  return out + content;
-}
-
 // An rsaEncryption SubjectPublicKeyInfo around `rsa_public_key` (the
 // RSAPublicKey bytes, taken as they are).
 std::string RsaSpki(const std::string& rsa_public_key) {
-  const std::string algorithm("\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01\x05\x00", 15);
-  return Tlv('\x30', algorithm + Tlv('\x03', std::string(1, '\0') + rsa_public_key));
+  return Spki(std::string("\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01\x05\x00", 15),
+              rsa_public_key);
 }
 
 // libcrypto decodes BER and negative INTEGERs in an RSAPublicKey and
@@ -300,10 +282,11 @@ TEST(HostKeyTest, RsaPublicKeyMustBeStrictDerWithPositiveIntegers) {
   const std::string modulus = der.substr(33, 256);
   ASSERT_EQ(der.substr(28, 5), std::string("\x02\x82\x01\x01\x00", 5));
   ASSERT_NE(static_cast<uint8_t>(modulus[0]) & 0x80, 0);
-  const std::string n = Tlv('\x02', std::string(1, '\0') + modulus);
-  const std::string e = Tlv('\x02', std::string("\x01\x00\x01", 3));
+  namespace w = der::write;
+  const std::string n = w::IntegerBytes(std::string(1, '\0') + modulus);
+  const std::string e = w::Integer(0x10001);
   // The helpers rebuild the key's own bytes.
-  ASSERT_EQ(RsaSpki(Tlv('\x30', n + e)), der);
+  ASSERT_EQ(RsaSpki(w::Seq({n, e})), der);
   EXPECT_TRUE(CheckHostPublicKey(der).ok());
 
   const std::string not_a_key = "ca: host TLS public key: not a DER SubjectPublicKeyInfo";
@@ -312,16 +295,16 @@ TEST(HostKeyTest, RsaPublicKeyMustBeStrictDerWithPositiveIntegers) {
     std::string rsa_public_key;
   } cases[] = {
       {"exponent with a leading zero octet (BER)",
-       Tlv('\x30', n + Tlv('\x02', std::string("\x00\x01\x00\x01", 4)))},
+       w::Seq({n, w::IntegerBytes(std::string("\x00\x01\x00\x01", 4))})},
       {"modulus with two leading zero octets (BER)",
-       Tlv('\x30', Tlv('\x02', std::string(2, '\0') + modulus) + e)},
-      {"negative modulus", Tlv('\x30', Tlv('\x02', modulus) + e)},
-      {"negative exponent", Tlv('\x30', n + Tlv('\x02', std::string("\x81\x00\x01", 3)))},
-      {"empty exponent", Tlv('\x30', n + Tlv('\x02', ""))},
+       w::Seq({w::IntegerBytes(std::string(2, '\0') + modulus), e})},
+      {"negative modulus", w::Seq({w::IntegerBytes(modulus), e})},
+      {"negative exponent", w::Seq({n, w::IntegerBytes(std::string("\x81\x00\x01", 3))})},
+      {"empty exponent", w::Seq({n, w::IntegerBytes("")})},
       {"long-form length where the short form fits",
-       Tlv('\x30', n + std::string("\x02\x81\x03\x01\x00\x01", 6))},
-      {"a third integer", Tlv('\x30', n + e + e)},
-      {"bytes after the sequence", Tlv('\x30', n + e) + std::string(2, '\0')},
+       w::Seq({n, std::string("\x02\x81\x03\x01\x00\x01", 6)})},
+      {"a third integer", w::Seq({n, e, e})},
+      {"bytes after the sequence", w::Seq({n, e}) + std::string(2, '\0')},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <utility>
 #include <vector>
 
@@ -23,7 +22,6 @@ namespace enlist::storage {
 namespace {
 
 constexpr absl::string_view kName = "sqlite";
-
 
 // Every key is shorter than this, so it stands for "no upper bound" and one
 // prepared statement serves bounded and unbounded ranges.
