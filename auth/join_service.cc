@@ -27,7 +27,12 @@ std::string PeerAddress(const std::string& peer) {
 // write replies one by one, read again), so at most one read and one write
 // are ever in flight. The deadline is the only concurrent actor; `mu_`
 // orders it against the rest. The reactor deletes itself when OnDone, the
-// deadline (fired or cancelled) and any Process on the pool are all done.
+// deadline (fired or cancelled) and any task on the pool are all done.
+//
+// Nothing that may wait for storage runs on gRPC's threads or on the
+// deadline thread: a stream that ends without a reply (closed by the agent,
+// broken, past its deadline) has its audit record written by a task on the
+// pool, like the steps of the join itself.
 class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinResponse> {
  public:
   // `refuse`: not OK when admission control turned the stream away.
@@ -53,13 +58,13 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   void OnReadDone(bool ok) override {
     if (!ok) {
       absl::MutexLock l(&mu_);
-      AbortLocked(absl::CancelledError("join: stream closed by the agent before the join finished"));
-      FinishLocked(absl::CancelledError("join: stream closed before the join finished"));
+      EndLocked(absl::CancelledError("join: stream closed by the agent before the join finished"),
+                absl::CancelledError("join: stream closed before the join finished"));
       return;
     }
     {
       absl::MutexLock l(&mu_);
-      if (finished_) return;
+      if (finished_ || ending_) return;
       processing_ = true;
     }
     // Process is not a reaction: once it has finished the stream, OnDone may
@@ -72,8 +77,8 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   void OnWriteDone(bool ok) override {
     absl::MutexLock l(&mu_);
     if (!ok) {
-      AbortLocked(absl::CancelledError("join: stream broken while sending"));
-      FinishLocked(absl::CancelledError("join: stream broken"));
+      EndLocked(absl::CancelledError("join: stream broken while sending"),
+                absl::CancelledError("join: stream broken"));
       return;
     }
     outbox_.pop_front();
@@ -127,9 +132,31 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
     Unref();  // taken in OnReadDone
   }
 
-  // Ends the session without a reply (runs on gRPC's threads): its audit
-  // record is written without waiting for the disk, and a flush is asked
-  // for, which nobody waits on.
+  // Ends the stream without a reply, from a thread that must not wait for
+  // storage (gRPC's, the deadline thread's): the audit record (`why`) is
+  // written and the stream finished (`status`) by a task on the pool.
+  // No Process is running or will start (OnReadDone starts none once
+  // `ending_`), so the session is the task's alone; a read or write still in
+  // flight (the deadline case) completes without starting another.
+  void EndLocked(absl::Status why, absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || ending_) return;
+    ending_ = true;
+    // Like Process's: the task may finish the stream, after which OnDone may
+    // run before the task has released mu_.
+    refs_.fetch_add(1);
+    service_->pool_->Submit([this, why = std::move(why), status = std::move(status)] {
+      {
+        absl::MutexLock l(&mu_);
+        AbortLocked(why);
+        FinishLocked(status);
+      }
+      Unref();
+    });
+  }
+
+  // Ends the session without a reply (on the pool or the sync thread): its
+  // audit record is written without waiting for the disk, and a flush is
+  // asked for, which nobody waits on.
   void AbortLocked(const absl::Status& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const auto& sync = service_->options_.sync;
     if (!sync) {
@@ -164,7 +191,7 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   }
 
   void SendNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
+    if (finished_ || ending_) return;
     if (outbox_.size() == 1 && done_after_send_) {
       // The last message and the status in one batch (one flush, no
       // OnWriteDone); the message stays in outbox_ until OnDone.
@@ -187,8 +214,8 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
           // The check in progress sees its own deadline; Process finishes.
           deadline_hit_ = true;
         } else {
-          AbortLocked(absl::DeadlineExceededError("join: deadline exceeded"));
-          FinishLocked(absl::DeadlineExceededError("join: deadline exceeded"));
+          EndLocked(absl::DeadlineExceededError("join: deadline exceeded"),
+                    absl::DeadlineExceededError("join: deadline exceeded"));
         }
       }
     }
@@ -208,13 +235,14 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   JoinService* service_;
   join::ServerJoinSession session_;
   DeadlineTimer::Id deadline_ = 0;  // 0: none (a refused stream)
-  std::atomic<int> refs_{2};  // OnDone + the deadline (+ a Process running)
+  std::atomic<int> refs_{2};  // OnDone + the deadline (+ a task on the pool)
   absl::Mutex mu_;
   JoinRequest request_;
   std::deque<JoinResponse> outbox_ ABSL_GUARDED_BY(mu_);
   bool done_after_send_ ABSL_GUARDED_BY(mu_) = false;
   bool processing_ ABSL_GUARDED_BY(mu_) = false;
   bool deadline_hit_ ABSL_GUARDED_BY(mu_) = false;
+  bool ending_ ABSL_GUARDED_BY(mu_) = false;  // EndLocked's task is queued
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -208,6 +208,85 @@ TEST_F(JoinStreamDeadlineTest, ServerEndsSilentStreamAtDeadline) {
   EXPECT_EQ(audit_.events()[0].code, absl::StatusCode::kDeadlineExceeded);
 }
 
+// Records events; the first one blocks until Release (storage that hangs).
+class FirstRecordBlocksSink final : public join::AuditSink {
+ public:
+  void Record(const join::JoinEvent& e) override {
+    absl::MutexLock l(&mu_);
+    events_.push_back(e);
+    if (events_.size() == 1) mu_.Await(absl::Condition(&released_));
+  }
+  void Release() {
+    absl::MutexLock l(&mu_);
+    released_ = true;
+  }
+  size_t count() const {
+    absl::MutexLock l(&mu_);
+    return events_.size();
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<join::JoinEvent> events_;
+  bool released_ = false;
+};
+
+class JoinStreamSlowAuditTest : public JoinStreamTest {
+ protected:
+  void SetUp() override {
+    audit_override_ = &sink_;
+    Start(absl::Milliseconds(300), 10);
+  }
+  void TearDown() override {
+    sink_.Release();
+    JoinStreamTest::TearDown();
+  }
+  FirstRecordBlocksSink sink_;
+};
+
+// A stream that ends without a reply has its audit record written on the
+// pool: a record that hangs in storage holds neither the deadline thread
+// (every other stream's deadline) nor gRPC's threads.
+TEST_F(JoinStreamSlowAuditTest, AHangingAuditWriteDoesNotHoldOtherStreamsDeadlines) {
+  auto stub = enlist::join::v1::JoinService::NewStub(channel_);
+  auto open_silent = [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto stream = stub->Join(&ctx);
+    JoinRequest init;
+    *init.mutable_init() = Init("boot");
+    EXPECT_TRUE(stream->Write(init));
+    JoinResponse resp;
+    EXPECT_TRUE(stream->Read(&resp));  // ServerInit
+    EXPECT_TRUE(stream->Read(&resp));  // Challenge
+    return stream;
+  };
+  grpc::ClientContext first_ctx;
+  auto first = open_silent(first_ctx);
+  // The first stream's deadline passes; its audit record hangs.
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (sink_.count() < 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(sink_.count(), 1u);
+
+  // Another silent stream still ends at its own (server) deadline.
+  grpc::ClientContext second_ctx;
+  auto second = open_silent(second_ctx);
+  JoinResponse resp;
+  EXPECT_FALSE(second->Read(&resp));
+  grpc::Status s = second->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(s.error_message(), "join: deadline exceeded");
+  // And a join runs to the end meanwhile.
+  auto joined = Join("boot");
+  EXPECT_TRUE(joined.ok()) << joined.status();
+
+  sink_.Release();
+  EXPECT_FALSE(first->Read(&resp));
+  s = first->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(s.error_message(), "join: deadline exceeded");
+  EXPECT_EQ(sink_.count(), 3u);
+}
+
 TEST_F(JoinStreamDeadlineTest, ConcurrentStreamLimit) {
   auto stub = enlist::join::v1::JoinService::NewStub(channel_);
   grpc::ClientContext ctx;
