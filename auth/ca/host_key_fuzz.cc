@@ -7,12 +7,16 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#if defined(OPENSSL_IS_BORINGSSL)
+#include <openssl/mem.h>  // OPENSSL_free
+#else
+#include <openssl/crypto.h>  // OPENSSL_free
+#endif
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 
 #include "auth/ca/x509_issuer.h"
 #include "core/crypto/ptr.h"
@@ -35,11 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (EVP_PKEY_bits(key.get()) < 2048) abort();
       break;
     case EVP_PKEY_EC: {
-      char group[64];
-      size_t group_len = 0;
-      if (EVP_PKEY_get_group_name(key.get(), group, sizeof(group), &group_len) != 1) abort();
-      const std::string name(group, group_len);
-      if (name != "prime256v1" && name != "secp384r1") abort();
+      // The API OpenSSL 3 and BoringSSL share (this target runs under both).
+      const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(key.get());
+      if (ec == nullptr) abort();
+      const int curve = EC_GROUP_get_curve_name(EC_KEY_get0_group(ec));
+      if (curve != NID_X9_62_prime256v1 && curve != NID_secp384r1) abort();
       break;
     }
     default:

@@ -220,10 +220,10 @@ bool IsDerRsaPublicKey(absl::string_view key) {
   return seq->empty();
 }
 
-// True when `point` is an uncompressed or compressed encoding of a point on
-// the curve other than the point at infinity.
+// True when `point` is the uncompressed encoding of a point on the curve
+// other than the point at infinity.
 bool IsPointOnCurve(int nid, absl::string_view point) {
-  if (point.empty() || (point[0] != 0x02 && point[0] != 0x03 && point[0] != 0x04)) return false;
+  if (point.empty() || point[0] != 0x04) return false;
   // Groups are immutable once built; one per curve for the process.
   static const EC_GROUP* const p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
   static const EC_GROUP* const p384 = EC_GROUP_new_by_curve_name(NID_secp384r1);
@@ -255,6 +255,13 @@ absl::Status CheckHostPublicKey(absl::string_view der) {
   if (spki->algorithm == kEcPublicKeyOid && spki->curve.has_value() &&
       (*spki->curve == kP256Oid || *spki->curve == kP384Oid)) {
     const int nid = *spki->curve == kP256Oid ? NID_X9_62_prime256v1 : NID_secp384r1;
+    // RFC 5480 makes only the uncompressed form mandatory to support: a
+    // certificate carrying a compressed point is unreadable to some
+    // verifiers (Go's crypto/x509), and BoringSSL re-encodes it uncompressed.
+    if (!spki->key.empty() && (spki->key[0] == 0x02 || spki->key[0] == 0x03)) {
+      return absl::InvalidArgumentError(
+          "ca: host TLS public key: compressed EC point; send the uncompressed form (RFC 5480)");
+    }
     return IsPointOnCurve(nid, spki->key) ? absl::OkStatus() : malformed;
   }
   // libcrypto's decoder takes any parameters for rsaEncryption (OpenSSL 3

@@ -3,6 +3,11 @@
 #include "auth/ca/x509_issuer.h"
 
 #include <openssl/evp.h>
+#if defined(OPENSSL_IS_BORINGSSL)
+#include <openssl/mem.h>  // OPENSSL_free
+#else
+#include <openssl/crypto.h>  // OPENSSL_free
+#endif
 #include <openssl/obj_mac.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -162,8 +167,16 @@ TEST_F(X509IssuerTest, HostCertificateCarriesTheProfileAndChainsToTheCa) {
                                  absl::StrCat(GEN_IPADD, ":fd000000000000000000000000000004")));
 
   // Enlist's join extension: a UTF8String holding the JSON.
-  ASN1_OBJECT* oid = OBJ_txt2obj(kJoinExtensionOid, 1);
+  // From its DER (BoringSSL's OBJ_txt2obj cannot read arcs over 64 bits).
+  const unsigned char* oid_der = kJoinExtensionOidDer;
+  ASN1_OBJECT* oid = d2i_ASN1_OBJECT(nullptr, &oid_der, sizeof(kJoinExtensionOidDer));
   ASSERT_NE(oid, nullptr);
+#if !defined(OPENSSL_IS_BORINGSSL)
+  // The DER and the dotted form name the same OID.
+  char dotted[128];
+  ASSERT_GT(OBJ_obj2txt(dotted, sizeof(dotted), oid, 1), 0);
+  EXPECT_STREQ(dotted, kJoinExtensionOid);
+#endif
   const int at = X509_get_ext_by_OBJ(cert.get(), oid, -1);
   ASN1_OBJECT_free(oid);
   ASSERT_GE(at, 0);
