@@ -723,6 +723,263 @@ TEST_F(SqliteBackendTest, ALostTransactionFailsTheSyncOfTheThreadsThatWroteInItO
   EXPECT_EQ(CommittedCount(path_, "/events/"), 1);
 }
 
+// Loses the open transaction of deferred writes: a write that is not
+// deferred commits it, and that COMMIT's WAL writes fail (no flush runs, so
+// later Syncs are not failed by a failed fdatasync).
+void LoseOpenTransaction(SqliteBackend& b, const std::pair<dev_t, ino_t>& wal) {
+  BrokenWal broken(wal);
+  EXPECT_STATUS(b.Put(ItemOf("/commit", "c")).status(), absl::StatusCode::kUnavailable,
+                "storage: sqlite: put /commit: disk I/O error");
+}
+
+// Has another connection (as another process would) commit 200 items under
+// /m/, a tree of a dozen leaves between "/a" and "/z". A connection drops
+// its page cache when it begins a transaction after another one committed,
+// so in a backend's next transaction those pages are in the WAL only, and a
+// write of "/a" (leftmost leaf) leaves the page "/z" needs (rightmost leaf)
+// unread: a BrokenWal then fails exactly the read or write of "/z".
+void FillFromAnotherConnection(const std::string& dir) {
+  SqliteOptions options;
+  options.data_dir = dir;
+  options.deferred_commit_delay = absl::Hours(1);  // one commit: a small WAL, no checkpoint
+  auto other = SqliteBackend::Open(options);
+  ASSERT_TRUE(other.ok()) << other.status();
+  {
+    DeferredDurability defer;
+    for (int i = 0; i < 200; ++i) {
+      Item item = ItemOf(absl::StrCat("/m/", absl::Dec(i, absl::kZeroPad3)), std::string(200, 'm'));
+      ASSERT_TRUE((*other)->Put(item).ok());
+    }
+  }
+  ASSERT_TRUE(SyncNow(**other).ok());
+}
+
+// A write that fails in a way that makes SQLite roll back the whole open
+// transaction (here an I/O error reading a page it needs; a full disk
+// spilling the page cache does the same) takes the deferred writes already
+// in it along: their writer's Sync says so, and later writes succeed.
+TEST_F(SqliteBackendTest, AnAutoRollbackMidBatchFailsTheSyncOfItsWriters) {
+  auto backend = Open(absl::Hours(1));  // only Sync commits
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  ASSERT_NO_FATAL_FAILURE(FillFromAnotherConnection(dir_));
+  {
+    DeferredDurability defer;
+    ASSERT_TRUE(b.Put(ItemOf("/a", "lost")).ok());
+  }
+  absl::Status failed;
+  {
+    BrokenWal broken(FileId(path_ + "-wal"));
+    DeferredDurability defer;
+    failed = b.Put(ItemOf("/z", "x")).status();
+  }
+  EXPECT_STATUS(failed, absl::StatusCode::kUnavailable, "storage: sqlite: put /z: disk I/O error");
+  EXPECT_EQ(b.Get("/a").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_STATUS(SyncNow(b), absl::StatusCode::kUnavailable,
+                "storage: sqlite: deferred writes were rolled back (put /z: disk I/O error)");
+  // The next deferred write opens a transaction of its own, and it commits.
+  {
+    DeferredDurability defer;
+    ASSERT_TRUE(b.Put(ItemOf("/z", "y")).ok());
+  }
+  const absl::Status again = SyncNow(b);
+  EXPECT_TRUE(again.ok()) << again;
+  EXPECT_EQ(CommittedCount(path_, "/z"), 1);
+  EXPECT_EQ(CommittedCount(path_, "/a"), 0);
+}
+
+// A read that fails inside the open transaction makes SQLite end it; the
+// next write notices, and the deferred writes that were in it are reported
+// lost to their writer's Sync.
+TEST_F(SqliteBackendTest, ATransactionSqliteEndedAfterAFailedReadFailsTheSyncOfItsWriters) {
+  auto backend = Open(absl::Hours(1));  // only Sync commits
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  ASSERT_NO_FATAL_FAILURE(FillFromAnotherConnection(dir_));
+  {
+    DeferredDurability defer;
+    ASSERT_TRUE(b.Put(ItemOf("/a", "lost")).ok());
+  }
+  absl::Status failed;
+  {
+    BrokenWal broken(FileId(path_ + "-wal"));
+    failed = b.Get("/z").status();
+  }
+  EXPECT_STATUS(failed, absl::StatusCode::kUnavailable, "storage: sqlite: get /z: disk I/O error");
+  // A later deferred write of the same thread starts a new transaction.
+  {
+    DeferredDurability defer;
+    ASSERT_TRUE(b.Put(ItemOf("/b", "kept")).ok());
+  }
+  EXPECT_EQ(b.Get("/a").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_STATUS(SyncNow(b), absl::StatusCode::kUnavailable,
+                "storage: sqlite: deferred writes were rolled back (SQLite ended the open "
+                "transaction after an error)");
+  EXPECT_EQ(CommittedCount(path_, "/b"), 1);  // committed by that Sync all the same
+  EXPECT_EQ(CommittedCount(path_, "/a"), 0);
+  {
+    DeferredDurability defer;
+    ASSERT_TRUE(b.Put(ItemOf("/c", "kept")).ok());
+  }
+  const absl::Status again = SyncNow(b);
+  EXPECT_TRUE(again.ok()) << again;
+}
+
+// A thread of its own that makes one deferred write, then calls Sync when
+// asked to.
+class DeferredWriterThread {
+ public:
+  DeferredWriterThread(Backend& b, std::string key)
+      : thread_([this, &b, key = std::move(key)] {
+          {
+            DeferredDurability defer;
+            wrote_ = b.Put(ItemOf(key, "e")).status();
+          }
+          written_.Notify();
+          sync_.WaitForNotification();
+          synced_ = SyncNow(b);
+        }) {}
+  ~DeferredWriterThread() { (void)Sync(); }
+
+  // The write's result, once it returned.
+  absl::Status Wrote() {
+    written_.WaitForNotification();
+    return wrote_;
+  }
+  // Syncs on the writer's thread, and returns the result.
+  absl::Status Sync() {
+    if (!sync_.HasBeenNotified()) sync_.Notify();
+    if (thread_.joinable()) thread_.join();
+    return synced_;
+  }
+
+ private:
+  absl::Status wrote_ = absl::UnknownError("not written");
+  absl::Status synced_ = absl::UnknownError("not synced");
+  absl::Notification written_, sync_;
+  std::thread thread_;  // last: starts once everything above is set
+};
+
+// Waits until `n` writes are in flight (queued or running).
+void AwaitInFlightWrites(const SqliteBackend& b, size_t n) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (b.in_flight_writes() < n && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(b.in_flight_writes(), n);
+}
+
+// A write carried in a batch another thread led is lost with it like the
+// leader's: the Sync of every thread that wrote in the lost transaction
+// fails, and a thread whose writes came after it syncs as usual.
+TEST_F(SqliteBackendTest, ALostBatchFailsTheSyncOfTheThreadsItCarriedToo) {
+  SqliteOptions options;
+  options.data_dir = dir_;
+  options.clock = &clock_;
+  options.busy_timeout = absl::Seconds(60);
+  options.deferred_commit_delay = absl::Hours(1);  // only Sync commits
+  auto backend = SqliteBackend::Open(options);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  ASSERT_TRUE(b.Put(ItemOf("/k", "v")).ok());
+  const int64_t transactions = b.write_transactions();
+  const int64_t commits = b.commits();
+
+  // Another connection holds the write lock: the first writer's batch waits
+  // in BEGIN, and the next two queue behind it, to run as one batch that one
+  // of their threads leads and that carries the other's write.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  DeferredWriterThread first(b, "/w/first");
+  ASSERT_NO_FATAL_FAILURE(AwaitInFlightWrites(b, 1));
+  DeferredWriterThread second(b, "/w/second"), third(b, "/w/third");
+  ASSERT_NO_FATAL_FAILURE(AwaitInFlightWrites(b, 3));
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  for (DeferredWriterThread* w : {&first, &second, &third}) {
+    const absl::Status wrote = w->Wrote();
+    ASSERT_TRUE(wrote.ok()) << wrote;
+  }
+  EXPECT_EQ(b.write_transactions(), transactions + 2);  // [first], [second, third]
+  EXPECT_EQ(b.commits(), commits);                      // one open transaction holds all three
+
+  LoseOpenTransaction(b, FileId(path_ + "-wal"));
+  absl::Status unrelated = absl::UnknownError("not synced");
+  std::thread([&] {
+    {
+      DeferredDurability defer;
+      ASSERT_TRUE(b.Put(ItemOf("/u", "e")).ok());
+    }
+    unrelated = SyncNow(b);
+  }).join();
+  EXPECT_TRUE(unrelated.ok()) << unrelated;
+  for (DeferredWriterThread* w : {&first, &second, &third}) {
+    EXPECT_STATUS(w->Sync(), absl::StatusCode::kUnavailable,
+                  "storage: sqlite: deferred writes were rolled back (disk I/O error)");
+  }
+  EXPECT_EQ(CommittedCount(path_, "/w/"), 0);
+  EXPECT_EQ(CommittedCount(path_, "/u"), 1);
+}
+
+// Only the newest 64 losses are kept. A Sync asked before the loss it
+// needs was pruned (the sync thread was busy meanwhile) still fails, though
+// every loss still kept lies after its window; one whose window starts
+// after the pruned losses and holds none succeeds.
+TEST_F(SqliteBackendTest, ASyncThatMayNeedAPrunedLossFailsAndOneAfterThemDoesNot) {
+  auto backend = Open(absl::Hours(1));  // only Sync commits
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  SqliteBackend& b = **backend;
+  ASSERT_TRUE(b.Put(ItemOf("/k", "v")).ok());
+  const std::pair<dev_t, ino_t> wal = FileId(path_ + "-wal");
+  ASSERT_NE(wal.second, 0u);
+  // Hold the sync thread in a callback: the Syncs below wait behind it.
+  absl::Notification in_sync, release;
+  b.Sync([&](absl::Status) {
+    in_sync.Notify();
+    release.WaitForNotification();
+  });
+  in_sync.WaitForNotification();
+
+  absl::Status early = absl::UnknownError("not called"), late = absl::UnknownError("not called");
+  absl::Notification early_done, late_done;
+  std::thread([&] {
+    {
+      DeferredDurability defer;
+      ASSERT_TRUE(b.Put(ItemOf("/events/early", "e")).ok());
+    }
+    LoseOpenTransaction(b, wal);
+    b.Sync([&](absl::Status s) {
+      early = std::move(s);
+      early_done.Notify();
+    });
+  }).join();
+  // 64 more losses, all after the early Sync's window; its own is pruned.
+  for (int i = 0; i < 64; ++i) {
+    {
+      DeferredDurability defer;
+      ASSERT_TRUE(b.Put(ItemOf(absl::StrCat("/events/", i), "e")).ok());
+    }
+    LoseOpenTransaction(b, wal);
+  }
+  std::thread([&] {
+    {
+      DeferredDurability defer;
+      ASSERT_TRUE(b.Put(ItemOf("/late", "e")).ok());
+    }
+    b.Sync([&](absl::Status s) {
+      late = std::move(s);
+      late_done.Notify();
+    });
+  }).join();
+  release.Notify();
+  early_done.WaitForNotification();
+  late_done.WaitForNotification();
+  EXPECT_STATUS(early, absl::StatusCode::kUnavailable,
+                "storage: sqlite: deferred writes were rolled back (disk I/O error)");
+  EXPECT_TRUE(late.ok()) << late;
+  EXPECT_EQ(CommittedCount(path_, "/events/"), 0);
+  EXPECT_EQ(CommittedCount(path_, "/late"), 1);
+}
+
 TEST_F(SqliteBackendTest, AFailedFlushFailsEveryLaterSyncAndWrite) {
   auto backend = Open();
   ASSERT_TRUE(backend.ok()) << backend.status();
