@@ -717,6 +717,7 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
     }
   }
   absl::Status committed = absl::OkStatus();
+  bool commit_ran = false;
   if (revision != start_revision) {
     Query q(db_, stmts_->set_revision.get(), "");
     committed = q.Int(1, revision);
@@ -734,6 +735,7 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
     txn_open_ = false;
     Query commit(db_, stmts_->commit.get(), "");
     committed = commit.Run();
+    commit_ran = true;
   }
   if (committed.ok()) {
     ++commits_;
@@ -746,7 +748,8 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
   // when the connection closes or the next transaction begins).
   Query rollback(db_, stmts_->rollback.get(), "");
   (void)rollback.Run();
-  lose_open(committed.message());
+  // Worded like CommitOpenLocked's: the same loss reads the same.
+  lose_open(absl::StrCat(commit_ran ? "commit: " : "", committed.message()));
 }
 
 absl::StatusOr<int64_t> SqliteBackend::RunOne(const PendingWrite& w, int64_t& revision) {

@@ -914,7 +914,7 @@ TEST_F(SqliteBackendTest, ALostBatchFailsTheSyncOfTheThreadsItCarriedToo) {
   EXPECT_TRUE(unrelated.ok()) << unrelated;
   for (DeferredWriterThread* w : {&first, &second, &third}) {
     EXPECT_STATUS(w->Sync(), absl::StatusCode::kUnavailable,
-                  "storage: sqlite: deferred writes were rolled back (disk I/O error)");
+                  "storage: sqlite: deferred writes were rolled back (commit: disk I/O error)");
   }
   EXPECT_EQ(CommittedCount(path_, "/w/"), 0);
   EXPECT_EQ(CommittedCount(path_, "/u"), 1);
@@ -974,7 +974,7 @@ TEST_F(SqliteBackendTest, ASyncThatMayNeedAPrunedLossFailsAndOneAfterThemDoesNot
   early_done.WaitForNotification();
   late_done.WaitForNotification();
   EXPECT_STATUS(early, absl::StatusCode::kUnavailable,
-                "storage: sqlite: deferred writes were rolled back (disk I/O error)");
+                "storage: sqlite: deferred writes were rolled back (commit: disk I/O error)");
   EXPECT_TRUE(late.ok()) << late;
   EXPECT_EQ(CommittedCount(path_, "/events/"), 0);
   EXPECT_EQ(CommittedCount(path_, "/late"), 1);
