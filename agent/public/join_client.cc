@@ -41,6 +41,11 @@ struct JoinClient::State {
   absl::Mutex mu;
   // Joins whose stream has not ended yet.
   std::set<Reactor*> live ABSL_GUARDED_BY(mu);
+  // Joins out of `live` whose OnDone is still dropping the reactor's
+  // self-reference. ~JoinClient waits for these too, so a reactor that dies
+  // in OnDone (on a gRPC callback thread) never holds the last reference to
+  // the channel: see Reactor::OnDone.
+  int finishing ABSL_GUARDED_BY(mu) = 0;
 };
 
 // One join stream: at most one read and one write in flight; responses are
@@ -122,12 +127,26 @@ class JoinClient::Reactor final
   void OnDone(const grpc::Status& status) override {
     absl::StatusOr<Identity> outcome = Outcome(status);
     Complete(std::move(outcome));
+    State* const state = state_;
     {
-      absl::MutexLock l(&state_->mu);
-      state_->live.erase(this);
+      absl::MutexLock l(&state->mu);
+      state->live.erase(this);
+      ++state->finishing;
     }
-    // May destroy this object when the caller holds no handle.
-    std::shared_ptr<Reactor> self = std::move(self_);
+    // May destroy this object when the caller holds no handle, and with it
+    // ctx_, which holds a reference to the grpc::Channel. That must not be
+    // the channel's last reference: this runs on one of the threads of
+    // gRPC's process-wide callback completion queue (the
+    // CallbackAlternativeCQ of epoll1 builds such as Debian's 1.51), and
+    // ~Channel drops the channel's reference to that queue; when it is the
+    // last one, the queue is shut down, its threads are joined (this thread
+    // cannot join itself; gRPC ignores the error) and it is deleted while
+    // this thread goes on polling it: "assertion failed: prior > 0" in
+    // grpc_cq_internal_unref. `finishing` keeps ~JoinClient, and so
+    // State::channel, alive until the reactor is gone.
+    { std::shared_ptr<Reactor> self = std::move(self_); }
+    absl::MutexLock l(&state->mu);
+    --state->finishing;
   }
 
   void TryCancelStream() { ctx_.TryCancel(); }
@@ -239,8 +258,13 @@ JoinClient::~JoinClient() {
   {
     absl::MutexLock l(&state_->mu);
     for (Reactor* r : state_->live) r->TryCancelStream();
+    // Also waits for reactors still being destroyed in OnDone, so that the
+    // channel outlives them (see Reactor::OnDone).
     state_->mu.Await(absl::Condition(
-        +[](std::set<Reactor*>* live) { return live->empty(); }, &state_->live));
+        +[](State* s) {
+          return s->live.empty() && s->finishing == 0;
+        },
+        state_.get()));
   }
   // Lets solvers still running return; their answers are dropped.
   state_->pool.reset();

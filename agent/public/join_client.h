@@ -72,7 +72,10 @@ using JoinCallback = std::function<void(absl::StatusOr<Identity>)>;
 
 // One join in flight. Thread-safe. Obtained from JoinClient::Start; the
 // caller may drop its handle at any time (the join goes on unless
-// cancelled).
+// cancelled). A handle that outlives its JoinClient keeps a reference to
+// the channel: do not drop such a handle on a gRPC callback thread if it
+// may be the channel's last reference (see Reactor::OnDone in
+// join_client.cc for why).
 class JoinCall {
  public:
   virtual ~JoinCall() = default;
