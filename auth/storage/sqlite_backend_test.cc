@@ -754,6 +754,14 @@ void FillFromAnotherConnection(const std::string& dir) {
   ASSERT_TRUE(SyncNow(**other).ok());
 }
 
+// FillFromAnotherConnection, then a deferred write of "/a" that `b` leaves
+// in its open transaction: the write a loss takes along.
+void FillThenWriteA(SqliteBackend& b, const std::string& dir) {
+  ASSERT_NO_FATAL_FAILURE(FillFromAnotherConnection(dir));
+  DeferredDurability defer;
+  ASSERT_TRUE(b.Put(ItemOf("/a", "lost")).ok());
+}
+
 // A write that fails in a way that makes SQLite roll back the whole open
 // transaction (here an I/O error reading a page it needs; a full disk
 // spilling the page cache does the same) takes the deferred writes already
@@ -762,11 +770,7 @@ TEST_F(SqliteBackendTest, AnAutoRollbackMidBatchFailsTheSyncOfItsWriters) {
   auto backend = Open(absl::Hours(1));  // only Sync commits
   ASSERT_TRUE(backend.ok()) << backend.status();
   SqliteBackend& b = **backend;
-  ASSERT_NO_FATAL_FAILURE(FillFromAnotherConnection(dir_));
-  {
-    DeferredDurability defer;
-    ASSERT_TRUE(b.Put(ItemOf("/a", "lost")).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(FillThenWriteA(b, dir_));
   absl::Status failed;
   {
     BrokenWal broken(FileId(path_ + "-wal"));
@@ -795,11 +799,7 @@ TEST_F(SqliteBackendTest, ATransactionSqliteEndedAfterAFailedReadFailsTheSyncOfI
   auto backend = Open(absl::Hours(1));  // only Sync commits
   ASSERT_TRUE(backend.ok()) << backend.status();
   SqliteBackend& b = **backend;
-  ASSERT_NO_FATAL_FAILURE(FillFromAnotherConnection(dir_));
-  {
-    DeferredDurability defer;
-    ASSERT_TRUE(b.Put(ItemOf("/a", "lost")).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(FillThenWriteA(b, dir_));
   absl::Status failed;
   {
     BrokenWal broken(FileId(path_ + "-wal"));
