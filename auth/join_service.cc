@@ -235,7 +235,7 @@ class JoinReactor final : public grpc::ServerBidiReactor<JoinRequest, JoinRespon
   JoinService* service_;
   join::ServerJoinSession session_;
   DeadlineTimer::Id deadline_ = 0;  // 0: none (a refused stream)
-  std::atomic<int> refs_{2};  // OnDone + the deadline (+ a task on the pool)
+  std::atomic<int> refs_{2};        // OnDone + the deadline (+ a task on the pool)
   absl::Mutex mu_;
   JoinRequest request_;
   std::deque<JoinResponse> outbox_ ABSL_GUARDED_BY(mu_);

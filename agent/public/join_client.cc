@@ -261,10 +261,7 @@ JoinClient::~JoinClient() {
     // Also waits for reactors still being destroyed in OnDone, so that the
     // channel outlives them (see Reactor::OnDone).
     state_->mu.Await(absl::Condition(
-        +[](State* s) {
-          return s->live.empty() && s->finishing == 0;
-        },
-        state_.get()));
+        +[](State* s) { return s->live.empty() && s->finishing == 0; }, state_.get()));
   }
   // Lets solvers still running return; their answers are dropped.
   state_->pool.reset();

@@ -137,6 +137,26 @@ TEST_F(CaToolsTest, SshKeygenReadsHostCertificate) {
   EXPECT_THAT(out, HasSubstr("Signing CA: ED25519"));
 }
 
+// A CA key that cannot sign (its public half only) is an internal error,
+// not a certificate.
+TEST(SshKeyTest, ACaKeyThatCannotSignIsRefused) {
+  auto ca = *GenerateEd25519Key();
+  uint8_t pub[32];
+  size_t len = sizeof(pub);
+  ASSERT_EQ(EVP_PKEY_get_raw_public_key(ca.get(), pub, &len), 1);
+  crypto::EvpPkeyPtr public_only(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub, len));
+  ASSERT_NE(public_only, nullptr);
+  SshCertRequest req;
+  req.public_key_line = *SshPublicKeyLine(**GenerateEd25519Key(), "vm-1");
+  req.key_id = "host-id-1";
+  req.principals = {"vm-1"};
+  req.valid_after = absl::Now();
+  req.valid_before = absl::Now() + absl::Hours(1);
+  absl::StatusOr<std::string> cert = SignSshHostCert(req, *public_only);
+  EXPECT_EQ(cert.status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(cert.status().message(), "ssh cert: signing failed");
+}
+
 TEST(SshKeyTest, RejectsUnsupportedAndMalformedKeys) {
   struct Case {
     const char* line;
@@ -249,8 +269,8 @@ TEST(HostKeyTest, PointEncodingsAndParameters) {
   EXPECT_EQ(CheckHostPublicKey(Spki(algorithm, "")).message(), not_a_key);
   // Ed25519 takes no parameters, not even NULL.
   const std::string ed = *PublicKeyDer(**GenerateEd25519Key());
-  EXPECT_EQ(CheckHostPublicKey(Spki(std::string("\x30\x07\x06\x03\x2b\x65\x70\x05\x00", 9),
-                                    ed.substr(12)))
+  EXPECT_EQ(CheckHostPublicKey(
+                Spki(std::string("\x30\x07\x06\x03\x2b\x65\x70\x05\x00", 9), ed.substr(12)))
                 .message(),
             not_a_key);
   // rsaEncryption must carry NULL parameters (RFC 3279); libcrypto's decoder
@@ -259,7 +279,8 @@ TEST(HostKeyTest, PointEncodingsAndParameters) {
   ASSERT_NE(rsa, nullptr);
   std::string rsa_der = *PublicKeyDer(*rsa);
   const std::string null_params("\x05\x00", 2);
-  const size_t at = rsa_der.find(std::string("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9) + null_params);
+  const size_t at =
+      rsa_der.find(std::string("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9) + null_params);
   ASSERT_NE(at, std::string::npos);
   rsa_der.replace(at + 9, 2, std::string("\x04\x00", 2));  // an empty OCTET STRING instead
   EXPECT_EQ(CheckHostPublicKey(rsa_der).message(), not_a_key);

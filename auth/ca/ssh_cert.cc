@@ -1,11 +1,12 @@
 #include "auth/ca/ssh_cert.h"
 
-#include <openssl/evp.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/crypto/sign.h"
 #include "core/encoding/base64.h"
 #include "core/util/status_macros.h"
 
@@ -167,17 +168,11 @@ absl::StatusOr<std::string> SignSshHostCert(const SshCertRequest& req, EVP_PKEY&
   PutString(&body, "");  // reserved
   PutString(&body, ca_pub.blob);
 
-  crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  uint8_t sig[64];
-  size_t sig_len = sizeof(sig);
-  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, &ca_key) != 1 ||
-      EVP_DigestSign(ctx.get(), sig, &sig_len, reinterpret_cast<const uint8_t*>(body.data()),
-                     body.size()) != 1) {
-    return absl::InternalError("ssh cert: signing failed");
-  }
+  absl::StatusOr<std::string> sig = crypto::SignMessage(ca_key, nullptr, body);
+  if (!sig.ok()) return absl::InternalError("ssh cert: signing failed");
   std::string sig_blob;
   PutString(&sig_blob, "ssh-ed25519");
-  PutString(&sig_blob, absl::string_view(reinterpret_cast<char*>(sig), sig_len));
+  PutString(&sig_blob, *sig);
   PutString(&body, sig_blob);
   return absl::StrCat(cert_type, " ", encoding::Base64Encode(body), " ", req.key_id);
 }

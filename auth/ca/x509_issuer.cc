@@ -81,8 +81,7 @@ std::optional<Spki> SplitSpki(absl::string_view der) {
     return std::nullopt;
   }
   absl::StatusOr<der::Element> bits = spki->ReadElement(der::kBitString);
-  if (!alg->empty() || !bits.ok() || !spki->empty() || bits->value.empty() ||
-      bits->value[0] != 0) {
+  if (!alg->empty() || !bits.ok() || !spki->empty() || bits->value.empty() || bits->value[0] != 0) {
     return std::nullopt;
   }
   out.key = bits->value.substr(1);
@@ -128,8 +127,8 @@ std::optional<size_t> Utf8Length(absl::string_view s) {
       cp = (cp << 6) | (c & 0x3f);
     }
     static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-        cp < 0x20 || cp == 0x7f) {
+    if (cp < kMinForLength[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0x20 ||
+        cp == 0x7f) {
       return std::nullopt;
     }
     i += n;
@@ -375,7 +374,9 @@ absl::StatusOr<std::pair<std::string, const EVP_MD*>> SignatureAlgorithm(const E
 // A subjectAltName iPAddress: 4 or 16 octets.
 absl::StatusOr<std::string> IpOctets(const std::string& text) {
   unsigned char buf[16];
-  if (inet_pton(AF_INET, text.c_str(), buf) == 1) return std::string(reinterpret_cast<char*>(buf), 4);
+  if (inet_pton(AF_INET, text.c_str(), buf) == 1) {
+    return std::string(reinterpret_cast<char*>(buf), 4);
+  }
   if (inet_pton(AF_INET6, text.c_str(), buf) == 1) {
     return std::string(reinterpret_cast<char*>(buf), 16);
   }
@@ -432,8 +433,8 @@ absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile
   serial[0] |= 0x01;
   const absl::string_view serial_bytes(reinterpret_cast<const char*>(serial), sizeof(serial));
 
-  const std::string subject = w::Seq({w::Set(
-      {w::Seq({o.common_name, w::Tlv(der::kUtf8String, profile.common_name)})})});
+  const std::string subject =
+      w::Seq({w::Set({w::Seq({o.common_name, w::Tlv(der::kUtf8String, profile.common_name)})})});
   const std::string subject_key_id = KeyId(spki->key);
 
   std::vector<std::string> extensions;
@@ -441,22 +442,24 @@ absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile
                                  w::Seq({profile.is_ca ? w::Boolean(true) : std::string()})));
   // keyUsage named bits, DER-minimal: digitalSignature (0) alone, or with
   // keyCertSign (5) and cRLSign (6) for a CA.
-  extensions.push_back(Extension(
-      o.key_usage, true, profile.is_ca ? absl::string_view("\x03\x02\x01\x86", 4)
-                                       : absl::string_view("\x03\x02\x07\x80", 4)));
+  extensions.push_back(Extension(o.key_usage, true,
+                                 profile.is_ca ? absl::string_view("\x03\x02\x01\x86", 4)
+                                               : absl::string_view("\x03\x02\x07\x80", 4)));
   if (profile.server_auth || profile.client_auth) {
-    extensions.push_back(Extension(
-        o.ext_key_usage, false,
-        w::Seq({profile.server_auth ? o.server_auth : std::string(),
-                profile.client_auth ? o.client_auth : std::string()})));
+    extensions.push_back(Extension(o.ext_key_usage, false,
+                                   w::Seq({profile.server_auth ? o.server_auth : std::string(),
+                                           profile.client_auth ? o.client_auth : std::string()})));
   }
   extensions.push_back(Extension(o.subject_key_id, false, w::OctetString(subject_key_id)));
-  extensions.push_back(Extension(
-      o.authority_key_id, false,
-      w::Seq({w::Tlv(der::ContextTag(0, false), issuer != nullptr ? issuer->key_id : subject_key_id)})));
+  extensions.push_back(
+      Extension(o.authority_key_id, false,
+                w::Seq({w::Tlv(der::ContextTag(0, false),
+                               issuer != nullptr ? issuer->key_id : subject_key_id)})));
   if (!profile.dns_names.empty() || !profile.uris.empty() || !profile.ip_addresses.empty()) {
     std::vector<std::string> names;
-    for (const std::string& n : profile.dns_names) names.push_back(w::Tlv(der::ContextTag(2, false), n));
+    for (const std::string& n : profile.dns_names) {
+      names.push_back(w::Tlv(der::ContextTag(2, false), n));
+    }
     for (const std::string& n : profile.uris) names.push_back(w::Tlv(der::ContextTag(6, false), n));
     for (const std::string& n : profile.ip_addresses) {
       ENLIST_ASSIGN_OR_RETURN(std::string ip, IpOctets(n));
@@ -472,10 +475,10 @@ absl::StatusOr<IssuedCertificate> IssueCertificateDer(const CertProfile& profile
     extensions.push_back(Extension(o.info_access, false, w::Seq(access)));
   }
   if (profile.join_extension_json.has_value()) {
-    extensions.push_back(Extension(
-        absl::string_view(reinterpret_cast<const char*>(kJoinExtensionOidDer),
-                          sizeof(kJoinExtensionOidDer)),
-        false, w::Tlv(der::kUtf8String, *profile.join_extension_json)));
+    extensions.push_back(
+        Extension(absl::string_view(reinterpret_cast<const char*>(kJoinExtensionOidDer),
+                                    sizeof(kJoinExtensionOidDer)),
+                  false, w::Tlv(der::kUtf8String, *profile.join_extension_json)));
   }
 
   const std::string tbs = w::Seq({
@@ -504,9 +507,9 @@ absl::StatusOr<X509Ptr> IssueCertificate(const CertProfile& profile, const EVP_P
     ENLIST_ASSIGN_OR_RETURN(std::string issuer_der, crypto::CertificateDer(*issuer));
     ENLIST_ASSIGN_OR_RETURN(issuer_id, IssuerIdentityOf(issuer_der));
   }
-  ENLIST_ASSIGN_OR_RETURN(IssuedCertificate issued,
-                          IssueCertificateDer(profile, spki, issuer_id ? &*issuer_id : nullptr,
-                                              issuer_key));
+  ENLIST_ASSIGN_OR_RETURN(
+      IssuedCertificate issued,
+      IssueCertificateDer(profile, spki, issuer_id ? &*issuer_id : nullptr, issuer_key));
   const uint8_t* p = reinterpret_cast<const uint8_t*>(issued.der.data());
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(issued.der.size())));
   if (cert == nullptr) {

@@ -82,7 +82,8 @@ class X509IssuerTest : public ::testing::Test {
     now_ = absl::Now();
     ca_key_ = KeyGen(EVP_PKEY_EC, NID_X9_62_prime256v1);
     ASSERT_NE(ca_key_, nullptr);
-    absl::StatusOr<crypto::X509Ptr> ca = IssueCertificate(CaProfile(now_), *ca_key_, nullptr, *ca_key_);
+    absl::StatusOr<crypto::X509Ptr> ca =
+        IssueCertificate(CaProfile(now_), *ca_key_, nullptr, *ca_key_);
     ASSERT_TRUE(ca.ok()) << ca.status();
     ca_ = *std::move(ca);
     absl::StatusOr<std::string> der = crypto::CertificateDer(*ca_);
@@ -157,14 +158,16 @@ TEST_F(X509IssuerTest, HostCertificateCarriesTheProfileAndChainsToTheCa) {
                                                  : gn->d.iPAddress;
     std::string text(reinterpret_cast<const char*>(ASN1_STRING_get0_data(v)),
                      static_cast<size_t>(ASN1_STRING_length(v)));
-    names.push_back(absl::StrCat(gn->type, ":",
-                                 gn->type == GEN_IPADD ? absl::BytesToHexString(text) : text));
+    names.push_back(
+        absl::StrCat(gn->type, ":", gn->type == GEN_IPADD ? absl::BytesToHexString(text) : text));
   }
   GENERAL_NAMES_free(sans);
-  EXPECT_THAT(names, ElementsAre(absl::StrCat(GEN_DNS, ":vm-1"), absl::StrCat(GEN_DNS, ":vm-1.internal"),
-                                 absl::StrCat(GEN_URI, ":urn:enlist:host:5b6e1c1e-0000-4000-8000-000000000001"),
-                                 absl::StrCat(GEN_IPADD, ":0a000004"),
-                                 absl::StrCat(GEN_IPADD, ":fd000000000000000000000000000004")));
+  EXPECT_THAT(
+      names,
+      ElementsAre(absl::StrCat(GEN_DNS, ":vm-1"), absl::StrCat(GEN_DNS, ":vm-1.internal"),
+                  absl::StrCat(GEN_URI, ":urn:enlist:host:5b6e1c1e-0000-4000-8000-000000000001"),
+                  absl::StrCat(GEN_IPADD, ":0a000004"),
+                  absl::StrCat(GEN_IPADD, ":fd000000000000000000000000000004")));
 
   // Enlist's join extension: a UTF8String holding the JSON.
   // From its DER (BoringSSL's OBJ_txt2obj cannot read arcs over 64 bits).
@@ -248,8 +251,10 @@ TEST_F(X509IssuerTest, TimesFrom2050AreGeneralizedTime) {
 }
 
 TEST_F(X509IssuerTest, SerialsAreFreshAndPositive) {
-  absl::StatusOr<IssuedCertificate> a = IssueCertificateDer(HostProfile(now_), host_spki_, &issuer_, *ca_key_);
-  absl::StatusOr<IssuedCertificate> b = IssueCertificateDer(HostProfile(now_), host_spki_, &issuer_, *ca_key_);
+  absl::StatusOr<IssuedCertificate> a =
+      IssueCertificateDer(HostProfile(now_), host_spki_, &issuer_, *ca_key_);
+  absl::StatusOr<IssuedCertificate> b =
+      IssueCertificateDer(HostProfile(now_), host_spki_, &issuer_, *ca_key_);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(a->serial_hex, b->serial_hex);
   crypto::X509Ptr cert = Parse(a->der);
@@ -279,7 +284,8 @@ TEST_F(X509IssuerTest, RefusesUnusableProfilesWithPreciseErrors) {
       {[](CertProfile& p) { p.uris = {"urn:h\xc3\xa9"}; }, "ca: a URI must be non-empty ASCII"},
       {[](CertProfile& p) { p.ca_issuer_urls = {""}; }, "ca: a URI must be non-empty ASCII"},
       {[](CertProfile& p) {
-         p.not_after = absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+         p.not_after =
+             absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), absl::UTCTimeZone());
        },
        "der: time in year 10000 cannot be encoded (years 1-9999)"},
       {[](CertProfile& p) { p.not_after = p.not_before - absl::Seconds(1); },
@@ -288,7 +294,8 @@ TEST_F(X509IssuerTest, RefusesUnusableProfilesWithPreciseErrors) {
   for (const Case& c : cases) {
     CertProfile p = HostProfile(now_);
     c.change(p);
-    absl::StatusOr<IssuedCertificate> issued = IssueCertificateDer(p, host_spki_, &issuer_, *ca_key_);
+    absl::StatusOr<IssuedCertificate> issued =
+        IssueCertificateDer(p, host_spki_, &issuer_, *ca_key_);
     EXPECT_EQ(issued.status().code(), absl::StatusCode::kInvalidArgument) << c.want;
     EXPECT_EQ(issued.status().message(), c.want);
   }
@@ -339,11 +346,14 @@ TEST_F(X509IssuerTest, ExtensionsAndSerialAreExactDer) {
   ASSERT_TRUE(issued.ok()) << issued.status();
   crypto::X509Ptr leaf = Parse(issued->der);
   ASSERT_NE(leaf, nullptr);
-  EXPECT_EQ(ExtensionOf(leaf.get(), NID_basic_constraints), std::make_pair(std::string("\x30\x00", 2), true));
-  EXPECT_EQ(ExtensionOf(leaf.get(), NID_key_usage), std::make_pair(std::string("\x03\x02\x07\x80", 4), true));
+  EXPECT_EQ(ExtensionOf(leaf.get(), NID_basic_constraints),
+            std::make_pair(std::string("\x30\x00", 2), true));
+  EXPECT_EQ(ExtensionOf(leaf.get(), NID_key_usage),
+            std::make_pair(std::string("\x03\x02\x07\x80", 4), true));
   EXPECT_EQ(ExtensionOf(ca_.get(), NID_basic_constraints),
             std::make_pair(std::string("\x30\x03\x01\x01\xff", 5), true));
-  EXPECT_EQ(ExtensionOf(ca_.get(), NID_key_usage), std::make_pair(std::string("\x03\x02\x01\x86", 4), true));
+  EXPECT_EQ(ExtensionOf(ca_.get(), NID_key_usage),
+            std::make_pair(std::string("\x03\x02\x01\x86", 4), true));
   EXPECT_FALSE(ExtensionOf(leaf.get(), NID_subject_alt_name).second);
   EXPECT_FALSE(ExtensionOf(leaf.get(), NID_ext_key_usage).second);
   // Serial: INTEGER of 16 octets, the first 0x01-0x7f (positive, minimal).
@@ -364,7 +374,8 @@ TEST_F(X509IssuerTest, LeafOfAnIntermediateNamesTheIntermediate) {
   ASSERT_NE(mid_key, nullptr);
   CertProfile mid_profile = CaProfile(now_);
   mid_profile.common_name = "enlist intermediate";
-  absl::StatusOr<crypto::X509Ptr> mid = IssueCertificate(mid_profile, *mid_key, ca_.get(), *ca_key_);
+  absl::StatusOr<crypto::X509Ptr> mid =
+      IssueCertificate(mid_profile, *mid_key, ca_.get(), *ca_key_);
   ASSERT_TRUE(mid.ok()) << mid.status();
   absl::StatusOr<IssuerIdentity> mid_id = IssuerIdentityOf(*crypto::CertificateDer(**mid));
   ASSERT_TRUE(mid_id.ok()) << mid_id.status();
@@ -393,7 +404,8 @@ TEST_F(X509IssuerTest, LeafOfAnIntermediateNamesTheIntermediate) {
   X509_STORE_CTX_init(ctx, store, leaf.get(), untrusted);
   X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
   X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_X509_STRICT);
-  EXPECT_EQ(X509_verify_cert(ctx), 1) << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+  EXPECT_EQ(X509_verify_cert(ctx), 1)
+      << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
   X509_STORE_CTX_free(ctx);
   sk_X509_free(untrusted);
   X509_STORE_free(store);
@@ -411,11 +423,13 @@ TEST_F(X509IssuerTest, RefusesAnIssuerKeyThatCannotSign) {
 TEST(IssuerIdentityTest, RefusesWhatIsNotACertificate) {
   absl::StatusOr<IssuerIdentity> id = IssuerIdentityOf("garbage");
   EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(id.status().message()), ::testing::StartsWith("ca: issuer certificate: "));
+  EXPECT_THAT(std::string(id.status().message()),
+              ::testing::StartsWith("ca: issuer certificate: "));
   id = IssuerIdentityOf(std::string("\x30\x03\x02\x01\x01", 5));
   EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(id.status().message()),
-              ::testing::StartsWith("ca: issuer certificate: x509: certificate: tbs certificate: "));
+  EXPECT_THAT(
+      std::string(id.status().message()),
+      ::testing::StartsWith("ca: issuer certificate: x509: certificate: tbs certificate: "));
 }
 
 }  // namespace

@@ -356,10 +356,9 @@ void SqliteBackend::SyncLoop() {
 
 void SqliteBackend::LoseOpenLocked(absl::string_view cause) {
   txn_open_ = false;
-  lost_.emplace(txn_seq_.load(),
-                absl::UnavailableError(absl::StrCat("storage: sqlite: deferred writes were rolled back (",
-                                                    absl::StripPrefix(cause, "storage: sqlite: "),
-                                                    ")")));
+  lost_.emplace(txn_seq_.load(), absl::UnavailableError(absl::StrCat(
+                                     "storage: sqlite: deferred writes were rolled back (",
+                                     absl::StripPrefix(cause, "storage: sqlite: "), ")")));
   // Losses are rare; the newest are kept, and a Sync that could have asked
   // about a forgotten one is failed (LossBetweenLocked).
   while (lost_.size() > kMaxLostKept) {
@@ -725,8 +724,8 @@ void SqliteBackend::RunBatch(const std::vector<PendingWrite*>& batch) {
   }
   if (committed.ok()) {
     last_revision_ = revision;
-    const bool all_deferred = std::all_of(batch.begin(), batch.end(),
-                                          [](const PendingWrite* w) { return w->deferred; });
+    const bool all_deferred =
+        std::all_of(batch.begin(), batch.end(), [](const PendingWrite* w) { return w->deferred; });
     if (all_deferred && (continuing || revision != start_revision)) {
       // Committed by the sync thread, together with later deferred writes.
       txn_open_ = true;

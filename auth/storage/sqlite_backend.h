@@ -25,10 +25,10 @@
 // writes since its previous Sync, and any transaction between them and the
 // call, so it may also fail for another thread's loss; callers must call
 // Sync on the thread that wrote); later transactions are unaffected, so a
-// full disk that gets space again recovers. This process never hands out the lost revisions again.
-// Readers of this SqliteBackend may have seen such writes before they were
-// rolled back. The file is marked with
-// an application id ("Enls") and a schema version (`PRAGMA user_version`);
+// full disk that gets space again recovers. This process never hands out
+// the lost revisions again. Readers of this SqliteBackend may have seen such
+// writes before they were rolled back. The file is marked with an
+// application id ("Enls") and a schema version (`PRAGMA user_version`);
 // opening a file of another application or of a newer schema fails without
 // touching it. Older schemas are migrated step by step inside one transaction.
 //
@@ -37,11 +37,12 @@
 // while another write is committing queue up, and the next of their threads
 // to find the connection free runs them all in one transaction (each inside
 // its own savepoint, at its own revision, succeeding or failing on its own)
-// with one COMMIT; concurrent writers then share one fdatasync. Several processes may open the same file: SQLite's file locks order
-// their writes and `busy_timeout` bounds how long one waits for another,
-// after which the call fails with kUnavailable. Writes run in
-// BEGIN IMMEDIATE transactions; the global revision counter lives in the
-// database, so revisions are shared by every process and survive reopening.
+// with one COMMIT; concurrent writers then share one fdatasync. Several
+// processes may open the same file: SQLite's file locks order their writes
+// and `busy_timeout` bounds how long one waits for another, after which the
+// call fails with kUnavailable. Writes run in BEGIN IMMEDIATE transactions;
+// the global revision counter lives in the database, so revisions are
+// shared by every process and survive reopening.
 #ifndef ENLIST_AUTH_STORAGE_SQLITE_BACKEND_H_
 #define ENLIST_AUTH_STORAGE_SQLITE_BACKEND_H_
 

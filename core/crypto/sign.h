@@ -1,5 +1,6 @@
 // One signature with a private key: the EVP_DigestSign dance every signer
-// (the CA, the CMS SignedData signer, the bench's floor) needs. Built on the
+// (the X.509 and SSH CAs, the JWT and CMS SignedData signers, the bench's
+// floor) needs. Built on the
 // libcrypto API shared by OpenSSL 3 and BoringSSL; thread-safe for distinct
 // or read-only keys.
 #ifndef ENLIST_CORE_CRYPTO_SIGN_H_

@@ -112,6 +112,26 @@ TEST(JwtVerifyTest, Es256Valid) {
   EXPECT_EQ(jwt->alg(), "ES256");
 }
 
+// A key SignJws cannot sign with: the wrong type for the algorithm, or a
+// public key only.
+TEST(JwtSignTest, KeysThatCannotSignAreRefused) {
+  absl::StatusOr<std::string> wrong =
+      SignJws(R"({"alg":"RS256"})", Claims(), Algorithm::kRs256, TestKeys().ec.get());
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(wrong.status().message(), "jwt signer: key type does not fit alg");
+  uint8_t* der = nullptr;
+  const int len = i2d_PUBKEY(TestKeys().ec.get(), &der);
+  ASSERT_GT(len, 0);
+  const uint8_t* p = der;
+  crypto::EvpPkeyPtr public_only(d2i_PUBKEY(nullptr, &p, len));
+  OPENSSL_free(der);
+  ASSERT_NE(public_only, nullptr);
+  absl::StatusOr<std::string> t =
+      SignJws(R"({"alg":"ES256"})", Claims(), Algorithm::kEs256, public_only.get());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(t.status().message(), "jwt signer: signing failed");
+}
+
 TEST(JwtVerifyTest, PinnedKeyAlgAccepted) {
   const std::string token =
       Sign(R"({"alg":"RS256","kid":"rsa-pinned-rs256"})", Claims(), Algorithm::kRs256);

@@ -8,9 +8,9 @@
 #include <openssl/rsa.h>
 
 #include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/crypto/sign.h"
 #include "core/encoding/base64.h"
 
 namespace enlist::jwt {
@@ -93,23 +93,13 @@ absl::StatusOr<std::string> SignJws(absl::string_view header_json,
   }
   const std::string signing_input = absl::StrCat(encoding::Base64UrlEncode(header_json), ".",
                                                  encoding::Base64UrlEncode(payload_json));
-  crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr ||
-      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
-    return absl::InternalError("jwt signer: EVP_DigestSignInit failed");
-  }
-  std::vector<uint8_t> sig(static_cast<size_t>(EVP_PKEY_size(key)));
-  size_t sig_len = sig.size();
-  if (EVP_DigestSign(ctx.get(), sig.data(), &sig_len,
-                     reinterpret_cast<const uint8_t*>(signing_input.data()),
-                     signing_input.size()) != 1) {
-    return absl::InternalError("jwt signer: EVP_DigestSign failed");
-  }
-  std::string raw(reinterpret_cast<const char*>(sig.data()), sig_len);
+  absl::StatusOr<std::string> sig = crypto::SignMessage(*key, EVP_sha256(), signing_input);
+  if (!sig.ok()) return absl::InternalError("jwt signer: signing failed");
+  std::string raw = *std::move(sig);
   if (alg == Algorithm::kEs256) {
     // DER ECDSA-Sig-Value -> JOSE r||s (RFC 7518 §3.4).
-    const uint8_t* p = sig.data();
-    crypto::EcdsaSigPtr ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig_len)));
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(raw.data());
+    crypto::EcdsaSigPtr ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(raw.size())));
     if (ecdsa == nullptr) return absl::InternalError("jwt signer: d2i_ECDSA_SIG failed");
     const BIGNUM* r = nullptr;
     const BIGNUM* s = nullptr;

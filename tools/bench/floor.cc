@@ -116,10 +116,12 @@ absl::StatusOr<FloorResult> MeasureFloor(double seconds_per_op) {
   }
   if (st.ok()) {
     st = add("ecdsa_p256_sign_x509",
-             Time(s, [&] { return crypto::SignMessage(*p256->get(), EVP_sha256(), tbs).ok(); }), true);
+             Time(s, [&] { return crypto::SignMessage(*p256->get(), EVP_sha256(), tbs).ok(); }),
+             true);
   }
   if (st.ok()) {
-    st = add("ed25519_sign_ssh", Time(s, [&] { return crypto::SignMessage(*ed->get(), nullptr, ssh).ok(); }), true);
+    st = add("ed25519_sign_ssh",
+             Time(s, [&] { return crypto::SignMessage(*ed->get(), nullptr, ssh).ok(); }), true);
   }
   if (st.ok()) {
     st = add("tls_x25519_keygen_derive",
@@ -127,7 +129,8 @@ absl::StatusOr<FloorResult> MeasureFloor(double seconds_per_op) {
   }
   if (st.ok()) {
     st = add("tls_ecdsa_p256_sign",
-             Time(s, [&] { return crypto::SignMessage(*p256->get(), EVP_sha256(), cv).ok(); }), true);
+             Time(s, [&] { return crypto::SignMessage(*p256->get(), EVP_sha256(), cv).ok(); }),
+             true);
   }
   if (st.ok()) {
     st = add(
